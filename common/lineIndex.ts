@@ -1,0 +1,101 @@
+/**
+ * Converts between offsets into a JavaScript string (UTF-16 code units) and the positions each
+ * consumer wants: Elixir's (1-based line, 1-based column in Unicode code points, the way
+ * `Code.string_to_quoted/2` reports them) and LSP's (0-based line and UTF-16 character).
+ *
+ * Tree-sitter parses the same JavaScript string, so its indices are UTF-16 offsets; converting
+ * them here, once, keeps byte/UTF-16/code-point confusion out of every other module.
+ */
+
+export interface ElixirPosition {
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based, in Unicode code points. */
+  readonly column: number;
+}
+
+export class LineIndex {
+  /** Offset of the first code unit of each line. */
+  private readonly lineStarts: number[];
+  /** Per line: true when the line holds a surrogate pair, so UTF-16 and code points differ. */
+  private readonly astralLines: Uint8Array;
+
+  constructor(private readonly text: string) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    this.lineStarts = starts;
+    this.astralLines = new Uint8Array(starts.length);
+    // Surrogates are rare; one regex pass finds the lines that need code-point counting.
+    const surrogate = /[\uD800-\uDBFF]/g;
+    for (let match = surrogate.exec(text); match; match = surrogate.exec(text)) {
+      this.astralLines[this.lineOf(match.index)] = 1;
+    }
+  }
+
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  /** 0-based line of an offset. */
+  lineOf(offset: number): number {
+    const starts = this.lineStarts;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  elixirPosition(offset: number): ElixirPosition {
+    const line = this.lineOf(offset);
+    const start = this.lineStarts[line]!;
+    const column = this.astralLines[line]
+      ? countCodePoints(this.text, start, offset) + 1
+      : offset - start + 1;
+    return { line: line + 1, column };
+  }
+
+  /** Offset of an Elixir position; clamped to the line, `undefined` for a line past the end. */
+  offsetOfElixirPosition(position: ElixirPosition): number | undefined {
+    const line = position.line - 1;
+    if (line < 0 || line >= this.lineStarts.length) return undefined;
+    const start = this.lineStarts[line]!;
+    const end = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1]! - 1 : this.text.length;
+    if (!this.astralLines[line]) return Math.min(start + Math.max(position.column - 1, 0), end);
+    let offset = start;
+    for (let column = 1; column < position.column && offset < end; column++) {
+      offset += isHighSurrogate(this.text.charCodeAt(offset)) ? 2 : 1;
+    }
+    return offset;
+  }
+
+  lspPosition(offset: number): { line: number; character: number } {
+    const line = this.lineOf(offset);
+    return { line, character: offset - this.lineStarts[line]! };
+  }
+
+  offsetOfLspPosition(position: { line: number; character: number }): number {
+    if (position.line < 0) return 0;
+    if (position.line >= this.lineStarts.length) return this.text.length;
+    const start = this.lineStarts[position.line]!;
+    const end =
+      position.line + 1 < this.lineStarts.length ? this.lineStarts[position.line + 1]! - 1 : this.text.length;
+    return Math.min(start + Math.max(position.character, 0), end);
+  }
+}
+
+function countCodePoints(text: string, start: number, end: number): number {
+  let count = 0;
+  for (let i = start; i < end; i++) {
+    count++;
+    if (isHighSurrogate(text.charCodeAt(i)) && i + 1 < end) i++;
+  }
+  return count;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}

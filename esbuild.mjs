@@ -1,0 +1,45 @@
+// Bundles each process's entry point into dist/ and copies the wasm files the parser loads at run
+// time into media/wasm/, so the VSIX carries everything and needs no node_modules.
+//   node esbuild.mjs            one production build
+//   node esbuild.mjs --watch    rebuild on change
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+
+const wasmFiles = [
+  require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
+  path.join(path.dirname(require.resolve('tree-sitter-elixir/package.json')), 'tree-sitter-elixir.wasm'),
+];
+fs.mkdirSync('media/wasm', { recursive: true });
+for (const file of wasmFiles) fs.copyFileSync(file, path.join('media/wasm', path.basename(file)));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  minify: !watch,
+  logLevel: 'warning',
+};
+
+const entries = [
+  { entryPoints: { extension: 'client/extension.ts' }, external: ['vscode'] },
+  { entryPoints: { cli: 'cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: { analysisWorker: 'server/workspace/analysisWorker.ts' } },
+];
+
+const contexts = await Promise.all(
+  entries.map((entry) => esbuild.context({ ...common, ...entry, outdir: 'dist' })),
+);
+if (watch) {
+  await Promise.all(contexts.map((context) => context.watch()));
+} else {
+  await Promise.all(contexts.map((context) => context.rebuild()));
+  await Promise.all(contexts.map((context) => context.dispose()));
+  fs.chmodSync('dist/cli.js', 0o755);
+}

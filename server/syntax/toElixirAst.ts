@@ -1,0 +1,539 @@
+/**
+ * Recasts tree-sitter-elixir's concrete tree into the Elixir-shaped AST of `ast.ts`.
+ *
+ * Each rule mirrors what Elixir's parser produces for the same syntax, because every pass above
+ * this one (module naming, alias scoping, what binds a variable) is defined in terms of Elixir's
+ * AST. The conversion is total: any node it does not understand becomes an `error` node holding
+ * whatever it could still convert, so half-typed code keeps its recognisable parts.
+ */
+import type { LineIndex } from '../../common/lineIndex';
+import type {
+  AliasNode,
+  AstNode,
+  CallNode,
+  KeywordNode,
+  ListNode,
+  StringNode,
+} from './ast';
+import type { ConcreteNode } from './concreteTree';
+
+export class AstConverter {
+  constructor(
+    private readonly text: string,
+    private readonly lines: LineIndex,
+  ) {}
+
+  forms(root: ConcreteNode): AstNode[] {
+    return root.children.map((child) => this.expression(child));
+  }
+
+  expression(node: ConcreteNode): AstNode {
+    switch (node.type) {
+      case 'identifier':
+        return this.variable(node);
+      case 'alias':
+        return this.alias(node);
+      case 'atom':
+        return this.atomNode(node, this.slice(node).slice(1));
+      case 'boolean':
+      case 'nil':
+        return this.atomNode(node, this.slice(node));
+      case 'integer':
+      case 'float':
+      case 'char':
+        return { kind: 'number', text: this.slice(node), ...this.at(node.start, node) };
+      case 'quoted_atom':
+        return this.quoted(node, 'atom');
+      case 'string':
+        return this.quoted(node, 'string');
+      case 'charlist':
+        return this.quoted(node, 'charlist');
+      case 'sigil':
+        return this.sigil(node);
+      case 'list':
+        return this.list(node);
+      case 'tuple':
+        return { kind: 'tuple', items: this.items(node.children, false), ...this.at(node.start, node) };
+      case 'keywords':
+        return this.keywordList(node);
+      case 'map':
+        return this.map(node);
+      case 'bitstring':
+        return this.syntheticCall('<<>>', node, this.items(node.children, false));
+      case 'block':
+        return this.block(node, node.children);
+      case 'unary_operator':
+        return this.unaryOperator(node);
+      case 'binary_operator':
+        return this.binaryOperator(node);
+      case 'dot':
+        return this.dot(node);
+      case 'call':
+        return this.call(node);
+      case 'access_call':
+        return {
+          kind: 'access',
+          target: this.expression(node.children[0]!),
+          key: this.expression(node.children[1]!),
+          ...this.at(node.start, node),
+        };
+      case 'anonymous_function':
+        return this.syntheticCall(
+          'fn',
+          node,
+          node.children.map((clause) => this.stabClause(clause)),
+        );
+      case 'stab_clause':
+        // Only valid inside fn/do blocks; anywhere else it is still converted for its contents.
+        return this.stabClause(node);
+      case 'operator_identifier':
+        return { kind: 'variable', name: this.slice(node), ...this.at(node.start, node) };
+      case 'arguments':
+        return this.block(node, node.children);
+      case 'do_block':
+        return this.doBlockList(node);
+      default:
+        return {
+          kind: 'error',
+          children: node.children.map((child) => this.expression(child)),
+          ...this.at(node.start, node),
+        };
+    }
+  }
+
+  private variable(node: ConcreteNode): AstNode {
+    return { kind: 'variable', name: this.slice(node), ...this.at(node.start, node) };
+  }
+
+  private atomNode(node: ConcreteNode, value: string): AstNode {
+    return { kind: 'atom', value, ...this.at(node.start, node) };
+  }
+
+  private alias(node: ConcreteNode): AliasNode {
+    const segments = this.slice(node)
+      .split('.')
+      .map((segment) => segment.trim());
+    return { kind: 'alias', segments, ...this.at(node.start, node) };
+  }
+
+  /** Strings, charlists, quoted atoms: literal unless interpolated. */
+  private quoted(node: ConcreteNode, flavor: StringNode['flavor']): AstNode {
+    const interpolations = this.interpolations(node);
+    if (flavor === 'atom' && interpolations.length === 0) {
+      // `:"foo bar"` is an ordinary atom.
+      return this.atomNode(node, this.quotedText(node));
+    }
+    const heredoc = this.text.startsWith('"""', node.start) || this.text.startsWith("'''", node.start);
+    return { kind: 'string', flavor, interpolations, heredoc, ...this.at(node.start, node) };
+  }
+
+  private interpolations(node: ConcreteNode): AstNode[] {
+    const found: AstNode[] = [];
+    for (const child of node.children) {
+      if (child.type === 'interpolation') found.push(this.block(child, child.children));
+    }
+    return found;
+  }
+
+  /** `~r/x/i` is Elixir's `sigil_r(<<"x">>, 'i')`. */
+  private sigil(node: ConcreteNode): AstNode {
+    const nameNode = node.children.find((child) => child.type === 'sigil_name');
+    const modifiers = node.children.find((child) => child.type === 'sigil_modifiers');
+    const contentStart = nameNode ? nameNode.end : node.start + 2;
+    const content: StringNode = {
+      kind: 'string',
+      flavor: 'sigil',
+      interpolations: this.interpolations(node),
+      heredoc: this.text.startsWith('"""', contentStart) || this.text.startsWith("'''", contentStart),
+      ...this.at(contentStart, { start: contentStart, end: modifiers ? modifiers.start : node.end }),
+    };
+    const modifierList: ListNode = {
+      kind: 'list',
+      items: [],
+      ...this.at(modifiers ? modifiers.start : node.end, modifiers ?? { start: node.end, end: node.end }),
+    };
+    const name = nameNode ? this.slice(nameNode) : '';
+    return this.syntheticCall(`sigil_${name}`, node, [content, modifierList]);
+  }
+
+  private list(node: ConcreteNode): ListNode {
+    return { kind: 'list', items: this.items(node.children, true), ...this.at(node.start, node) };
+  }
+
+  /**
+   * Converts bracket contents. A `keywords` child is spread into the list itself (`[1, a: 2]`)
+   * or, in tuples and argument lists, kept as one trailing keyword list (`{:ok, a: 1}`).
+   */
+  private items(children: readonly ConcreteNode[], spreadKeywords: boolean): AstNode[] {
+    const items: AstNode[] = [];
+    for (const child of children) {
+      if (child.type === 'keywords') {
+        if (spreadKeywords) for (const pair of child.children) items.push(this.keyword(pair));
+        else items.push(this.keywordList(child));
+      } else {
+        items.push(this.expression(child));
+      }
+    }
+    return items;
+  }
+
+  private keywordList(node: ConcreteNode): ListNode {
+    return {
+      kind: 'list',
+      items: node.children.map((pair) => this.keyword(pair)),
+      ...this.at(node.start, node),
+    };
+  }
+
+  private keyword(pair: ConcreteNode): AstNode {
+    const [keyNode, valueNode] = pair.children;
+    if (pair.type !== 'pair' || !keyNode || !valueNode) return this.expression(pair);
+    const value = this.expression(valueNode);
+    const interpolated = keyNode.type === 'quoted_keyword' ? this.interpolations(keyNode) : [];
+    const node: KeywordNode = {
+      kind: 'keyword',
+      key: this.keywordKey(keyNode),
+      value: interpolated.length === 0 ? value : this.keywordWithInterpolatedKey(keyNode, interpolated, value),
+      ...this.at(pair.start, pair),
+    };
+    return node;
+  }
+
+  // `"a#{x}": v` is `{:erlang.binary_to_atom(...), v}` in Elixir; keeping the key's interpolations
+  // inside the value as a tuple would misplace them, so the pair becomes a real 2-tuple.
+  private keywordWithInterpolatedKey(keyNode: ConcreteNode, interpolations: AstNode[], value: AstNode): AstNode {
+    const key: StringNode = {
+      kind: 'string',
+      flavor: 'atom',
+      interpolations,
+      heredoc: false,
+      ...this.at(keyNode.start, keyNode),
+    };
+    return { kind: 'tuple', items: [key, value], ...this.at(keyNode.start, { start: keyNode.start, end: value.end }) };
+  }
+
+  private keywordKey(keyNode: ConcreteNode): string {
+    if (keyNode.type === 'quoted_keyword') return this.quotedText(keyNode);
+    // `do: ` -> `do`
+    return this.slice(keyNode).replace(/:\s*$/, '');
+  }
+
+  /**
+   * `%{a => 1, b: 2}` is `{:%{}, _, [{a, 1}, {:b, 2}]}`; `%{m | a: 1}` is
+   * `{:%{}, _, [{:|, _, [m, [a: 1]]}]}`; `%S{...}` is `{:%, _, [S, {:%{}, _, ...}]}`.
+   */
+  private map(node: ConcreteNode): AstNode {
+    const struct = node.children.find((child) => child.type === 'struct');
+    const content = node.children.find((child) => child.type === 'map_content');
+    const entries: AstNode[] = [];
+    for (const child of content?.children ?? []) {
+      if (child.type === 'keywords') {
+        for (const pair of child.children) entries.push(this.keyword(pair));
+      } else if (child.type === 'binary_operator' && this.operatorOf(child).text === '=>') {
+        const key = this.expression(child.children[0]!);
+        const value = this.expression(child.children[1]!);
+        entries.push({ kind: 'tuple', items: [key, value], ...this.at(child.start, child) });
+      } else {
+        entries.push(this.expression(child));
+      }
+    }
+    if (!struct) return this.syntheticCall('%{}', node, entries);
+    const structName = struct.children[0] ? this.expression(struct.children[0]) : this.errorAt(struct);
+    const mapStart = struct.end;
+    const mapPart: CallNode = {
+      kind: 'call',
+      name: '%{}',
+      args: entries,
+      parens: false,
+      operator: false,
+      doBlock: false,
+      endLine: null,
+      ...this.at(mapStart, { start: mapStart, end: node.end }),
+    };
+    return this.syntheticCall('%', node, [structName, mapPart]);
+  }
+
+  /** `(a; b)`, interpolations, bodies: Elixir's `__block__`, or the expression when there is one. */
+  private block(node: { start: number; end: number }, children: readonly ConcreteNode[]): AstNode {
+    // `(a -> b)` is a list of clauses in Elixir, as in `receive(do: (x -> x))`.
+    if (children.length > 0 && children.every((child) => child.type === 'stab_clause')) {
+      return { kind: 'list', items: children.map((clause) => this.stabClause(clause)), ...this.at(node.start, node) };
+    }
+    if (children.length === 1) return this.expression(children[0]!);
+    return this.syntheticCall(
+      '__block__',
+      node,
+      children.map((child) => this.expression(child)),
+    );
+  }
+
+  private unaryOperator(node: ConcreteNode): AstNode {
+    const operand = node.children[0];
+    const operatorText = this.slice({ start: node.start, end: operand ? operand.start : node.end })
+      .replace(/#[^\n]*/g, '')
+      .trim()
+      .replace(/\($/, '')
+      .trim();
+    const args = operand ? [this.expression(operand)] : [];
+    return { ...this.syntheticCall(operatorText, node, args), operator: true };
+  }
+
+  private binaryOperator(node: ConcreteNode): AstNode {
+    const [leftNode, rightNode] = node.children;
+    if (!leftNode || !rightNode) return this.errorAt(node);
+    const operator = this.operatorOf(node);
+    const position = this.at(operator.start, node);
+    const right = this.expression(rightNode);
+    // `first..last//step` is one ternary operator in Elixir.
+    if (operator.text === '//' && leftNode.type === 'binary_operator' && this.operatorOf(leftNode).text === '..') {
+      const [first, last] = leftNode.children;
+      const rangeOperator = this.operatorOf(leftNode);
+      return this.operatorCall('..//', this.at(rangeOperator.start, node), [
+        this.expression(first!),
+        this.expression(last!),
+        right,
+      ]);
+    }
+    // In stab clauses `a, b when guard` has an argument list on the left; Elixir flattens it.
+    const left =
+      leftNode.type === 'arguments' ? leftNode.children.map((child) => this.expression(child)) : [this.expression(leftNode)];
+    if (operator.text === 'not in') {
+      const inCall = this.operatorCall('in', position, [...left, right]);
+      return this.operatorCall('not', position, [inCall]);
+    }
+    return this.operatorCall(operator.text, position, [...left, right]);
+  }
+
+  private operatorCall(name: string, position: ReturnType<AstConverter['at']>, args: AstNode[]): CallNode {
+    return { kind: 'call', name, args, parens: false, operator: true, doBlock: false, endLine: null, ...position };
+  }
+
+  /** The operator token of a binary operator: what stands between the operands, minus comments. */
+  private operatorOf(node: ConcreteNode): { text: string; start: number } {
+    const [left, right] = node.children;
+    const from = left ? left.end : node.start;
+    const to = right ? right.start : node.end;
+    const between = this.text.slice(from, to);
+    let offset = 0;
+    let text = '';
+    for (const match of between.matchAll(/#[^\n]*|[^\s#]+(?:[ \t]+in\b)?/g)) {
+      if (match[0].startsWith('#')) continue;
+      offset = match.index;
+      text = match[0];
+      break;
+    }
+    text = text.replace(/\s+/g, ' ');
+    return { text, start: from + offset };
+  }
+
+  /** A `dot` node not under a call: `__MODULE__.Bar`, `A.{B, C}`, `unquote(x).Bar`. */
+  private dot(node: ConcreteNode): AstNode {
+    const [leftNode, rightNode] = node.children;
+    if (!leftNode || !rightNode) return this.errorAt(node);
+    const left = this.expression(leftNode);
+    if (rightNode.type === 'alias') {
+      const rest = this.alias(rightNode).segments as string[];
+      if (left.kind === 'alias') {
+        return { kind: 'alias', segments: [...left.segments, ...rest], ...this.at(node.start, node) };
+      }
+      return { kind: 'alias', segments: [left, ...rest], ...this.at(node.start, node) };
+    }
+    if (rightNode.type === 'tuple') {
+      // `A.{B, C}`: Elixir's `{{:., _, [A, :{}]}, _, [B, C]}`.
+      return {
+        kind: 'remote',
+        receiver: left,
+        name: '{}',
+        args: this.items(rightNode.children, false),
+        parens: true,
+        doBlock: false,
+        endLine: null,
+        ...this.at(rightNode.start, node),
+      };
+    }
+    return {
+      kind: 'remote',
+      receiver: left,
+      name: this.memberName(rightNode),
+      args: [],
+      parens: false,
+      doBlock: false,
+      endLine: null,
+      ...this.at(rightNode.start, node),
+    };
+  }
+
+  private memberName(node: ConcreteNode): string {
+    if (node.type === 'string' || node.type === 'charlist') return this.quotedText(node);
+    return this.slice(node);
+  }
+
+  private call(node: ConcreteNode): AstNode {
+    const targetNode = node.children[0]!;
+    let argumentsNode: ConcreteNode | undefined;
+    let doBlockNode: ConcreteNode | undefined;
+    for (const child of node.children) {
+      if (child.type === 'arguments') argumentsNode = child;
+      else if (child.type === 'do_block') doBlockNode = child;
+    }
+    const args = argumentsNode ? this.items(argumentsNode.children, false) : [];
+    const parens = argumentsNode !== undefined && this.text[argumentsNode.start] === '(';
+    let endLine: number | null = null;
+    if (doBlockNode) {
+      args.push(this.doBlockList(doBlockNode));
+      endLine = this.lines.elixirPosition(Math.max(doBlockNode.end - 1, doBlockNode.start)).line;
+    }
+    const doBlock = doBlockNode !== undefined;
+
+    if (targetNode.type === 'identifier') {
+      return {
+        kind: 'call',
+        name: this.slice(targetNode),
+        args,
+        parens,
+        operator: false,
+        doBlock,
+        endLine,
+        ...this.at(targetNode.start, node),
+      };
+    }
+    if (targetNode.type === 'dot') {
+      const [receiverNode, memberNode] = targetNode.children;
+      if (receiverNode && !memberNode) {
+        return { kind: 'anonymousCall', fun: this.expression(receiverNode), args, ...this.at(targetNode.start, node) };
+      }
+      if (receiverNode && memberNode) {
+        return {
+          kind: 'remote',
+          receiver: this.expression(receiverNode),
+          name: this.memberName(memberNode),
+          args,
+          parens,
+          doBlock,
+          endLine,
+          ...this.at(memberNode.start, node),
+        };
+      }
+    }
+    return {
+      kind: 'dynamicCall',
+      form: this.expression(targetNode),
+      args,
+      doBlock,
+      endLine,
+      ...this.at(targetNode.start, node),
+    };
+  }
+
+  /** `do … else … end` as Elixir's `[do: ..., else: ...]`. */
+  private doBlockList(node: ConcreteNode): ListNode {
+    const items: AstNode[] = [];
+    const doChildren: ConcreteNode[] = [];
+    const sections: ConcreteNode[] = [];
+    for (const child of node.children) {
+      if (child.type.endsWith('_block')) sections.push(child);
+      else doChildren.push(child);
+    }
+    const doEnd = sections[0]?.start ?? node.end;
+    items.push(this.section('do', { start: node.start, end: doEnd }, doChildren));
+    for (const section of sections) {
+      items.push(this.section(section.type.replace(/_block$/, ''), section, section.children));
+    }
+    return { kind: 'list', items, ...this.at(node.start, node) };
+  }
+
+  private section(key: string, span: { start: number; end: number }, children: readonly ConcreteNode[]): KeywordNode {
+    let value: AstNode;
+    if (children.length > 0 && children.every((child) => child.type === 'stab_clause')) {
+      value = {
+        kind: 'list',
+        items: children.map((clause) => this.stabClause(clause)),
+        ...this.at(children[0]!.start, { start: children[0]!.start, end: span.end }),
+      };
+    } else if (children.length === 0) {
+      value = this.syntheticCall('__block__', { start: span.end, end: span.end }, []);
+    } else {
+      value = this.block(span, children);
+    }
+    return { kind: 'keyword', key, value, ...this.at(span.start, span) };
+  }
+
+  /** `a, b when g -> body` is `{:->, _, [[{:when, _, [a, b, g]}], body]}`. */
+  private stabClause(node: ConcreteNode): AstNode {
+    if (node.type !== 'stab_clause') return this.expression(node);
+    let leftNode: ConcreteNode | undefined;
+    let bodyNode: ConcreteNode | undefined;
+    for (const child of node.children) {
+      if (child.type === 'body') bodyNode = child;
+      else leftNode = child;
+    }
+    let patterns: AstNode[];
+    if (!leftNode) patterns = [];
+    else if (leftNode.type === 'arguments') patterns = this.items(leftNode.children, false);
+    else patterns = [this.expression(leftNode)];
+    const arrowOffset = this.arrowOffset(node, leftNode, bodyNode);
+    const patternList: ListNode = {
+      kind: 'list',
+      items: patterns,
+      ...this.at(leftNode ? leftNode.start : arrowOffset, leftNode ?? { start: arrowOffset, end: arrowOffset }),
+    };
+    const body = bodyNode
+      ? this.block(bodyNode, bodyNode.children)
+      : this.syntheticCall('__block__', { start: node.end, end: node.end }, []);
+    return {
+      kind: 'call',
+      name: '->',
+      args: [patternList, body],
+      parens: false,
+      operator: true,
+      doBlock: false,
+      endLine: null,
+      ...this.at(arrowOffset, node),
+    };
+  }
+
+  private arrowOffset(node: ConcreteNode, left: ConcreteNode | undefined, body: ConcreteNode | undefined): number {
+    const from = left ? left.end : node.start;
+    const to = body ? body.start : node.end;
+    const index = this.text.slice(from, to).indexOf('->');
+    return index === -1 ? from : from + index;
+  }
+
+  private syntheticCall(name: string, node: { start: number; end: number }, args: AstNode[]): CallNode {
+    return {
+      kind: 'call',
+      name,
+      args,
+      parens: false,
+      operator: false,
+      doBlock: false,
+      endLine: null,
+      ...this.at(node.start, node),
+    };
+  }
+
+  private errorAt(node: ConcreteNode): AstNode {
+    return { kind: 'error', children: node.children.map((child) => this.expression(child)), ...this.at(node.start, node) };
+  }
+
+  private at(offset: number, span: { start: number; end: number }) {
+    const position = this.lines.elixirPosition(offset);
+    return { start: span.start, end: span.end, line: position.line, column: position.column };
+  }
+
+  /** The text between the quotes of an uninterpolated `:"…"`, `"…":` or `"…"`, escapes resolved. */
+  private quotedText(node: ConcreteNode): string {
+    const parts = node.children.filter((child) => child.type === 'quoted_content' || child.type === 'escape_sequence');
+    if (parts.length === 0) return '';
+    return unescapeQuoted(this.text.slice(parts[0]!.start, parts[parts.length - 1]!.end));
+  }
+
+  private slice(node: { start: number; end: number }): string {
+    return this.text.slice(node.start, node.end);
+  }
+}
+
+/** Resolves the escapes that matter for names (`\\`, `\"`, `\'`); others stay as written. */
+function unescapeQuoted(text: string): string {
+  return text.includes('\\') ? text.replace(/\\(["'\\])/g, '$1') : text;
+}
