@@ -25,11 +25,18 @@ const common = {
   sourcemap: 'linked',
   minify: !watch,
   logLevel: 'warning',
+  // web-tree-sitter's CommonJS build still reads import.meta.url to find its files; give it the
+  // bundle's own URL (the wasm locations are passed explicitly anyway).
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
 const entries = [
   { entryPoints: { extension: 'client/extension.ts' }, external: ['vscode'] },
-  { entryPoints: { cli: 'cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: { cli: 'cli/main.ts' },
+    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
+  },
   { entryPoints: { analysisWorker: 'server/workspace/analysisWorker.ts' } },
 ];
 

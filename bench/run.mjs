@@ -1,0 +1,695 @@
+// The benchmark harness behind `npm run bench`. Each benchmark is a named section in `benchSections`;
+// a section runs its measurements as separate child processes (so every run is cold: a new process
+// with nothing cached in memory but the operating system's page cache) and returns plain tables that
+// are printed to stdout and, with --write, kept in bench/RESULTS.md.
+//
+//   node bench/run.mjs [--runs N] [--only NAME[,NAME]] [--write] [--cli PATH]
+//
+//   --runs N     runs per measurement (default 5); the tables give the median and the minimum
+//   --only NAME  run only the named sections (repeatable or comma-separated); see --help for names
+//   --write      rewrite the sections that ran in bench/RESULTS.md (other sections are kept)
+//   --cli PATH   the CLI to measure (default dist/cli.js), e.g. a stand-in or an older build
+//
+// Peak RSS comes from GNU time (`/usr/bin/time -f %M -o FILE`), which reports the largest resident set
+// of the measured process and every descendant it waited for; worker threads share their process, so
+// that is the whole CLI. Without GNU time, node processes are started with a tiny `--import` hook
+// that records `process.resourceUsage().maxRSS` on exit, and the Elixir baseline's RSS is not shown.
+// Either way the wrapper's own start-up (about a millisecond) is inside the measured wall time.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsPath = path.join(repoRoot, 'bench', 'RESULTS.md');
+
+/**
+ * The registry. A later benchmark (CPG build, incremental update, query latency, language-server
+ * latency) is one more entry: `requires` names the prerequisites checked before anything runs
+ * ('cli', 'elixir', 'corpus'), and `run(context)` returns a SectionResult (see renderText).
+ */
+const benchSections = [
+  {
+    name: 'analyze',
+    title: 'Cold `elixirscope analyze` of the Elixir 1.14 corpus against Elixir\'s own parser',
+    requires: ['cli', 'elixir', 'corpus'],
+    run: runAnalyzeSection,
+  },
+];
+
+async function main(argv) {
+  const options = parseArguments(argv);
+  if (options.help) {
+    process.stdout.write(usageText());
+    return 0;
+  }
+  const selectedSections = selectSections(options.onlyNames);
+  const context = createContext(options);
+  checkPrerequisites(context, selectedSections);
+  const machine = describeMachine(context);
+  const results = [];
+  for (const section of selectedSections) {
+    logProgress(`${section.name}: starting (${context.runCount} runs per measurement)`);
+    const result = await section.run(context);
+    results.push({ section, result });
+    process.stdout.write(renderText(section, result) + '\n');
+  }
+  if (options.write) {
+    writeResultsFile(results, machine, context);
+    logProgress(`wrote ${path.relative(process.cwd(), resultsPath)}`);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The `analyze` section.
+
+async function runAnalyzeSection(context) {
+  const corpus = context.corpus();
+  const defaultOutputPath = path.join(context.temporaryDirectory, 'analyze-default-jobs.jsonl');
+  const singleJobOutputPath = path.join(context.temporaryDirectory, 'analyze-jobs-1.jsonl');
+  const cliEnvironment = { ...process.env, ELIXIRSCOPE_TIMINGS: '1' };
+  const measurements = [
+    {
+      key: 'defaultJobs',
+      command: process.execPath,
+      args: [context.cliPath, 'analyze', corpus.root, '--out', defaultOutputPath],
+      environment: cliEnvironment,
+      outputPath: defaultOutputPath,
+      isNode: true,
+    },
+    {
+      key: 'singleJob',
+      command: process.execPath,
+      args: [context.cliPath, 'analyze', corpus.root, '--out', singleJobOutputPath, '--jobs', '1'],
+      environment: cliEnvironment,
+      outputPath: singleJobOutputPath,
+      isNode: true,
+    },
+    {
+      key: 'elixirBaseline',
+      command: 'elixir',
+      args: [path.join(repoRoot, 'bench', 'analyzeBaseline.exs'), corpus.root],
+      environment: process.env,
+      isNode: false,
+    },
+  ];
+
+  // Interleaved rounds, so that a slow spell of the machine spreads over all measurements alike.
+  const runsByKey = new Map(measurements.map((measurement) => [measurement.key, []]));
+  for (let round = 1; round <= context.runCount; round++) {
+    for (const measurement of measurements) {
+      const run = await measureProcess(context, measurement);
+      if (run.exitCode !== 0) {
+        throw new BenchError(
+          `${describeCommand(measurement)} exited with ${run.exitCode}` + formatStderrTail(run.stderr),
+        );
+      }
+      const parsed = measurement.isNode ? readCliRun(run, measurement) : readBaselineRun(run, measurement);
+      runsByKey.get(measurement.key).push({ ...run, ...parsed });
+      logProgress(`analyze: round ${round}/${context.runCount} ${measurement.key}: ${formatMs(run.wallMs)} ms`);
+    }
+  }
+  return summariseAnalyzeRuns(context, corpus, runsByKey);
+}
+
+function readCliRun(run, measurement) {
+  const outputText = fs.readFileSync(measurement.outputPath, 'utf8');
+  const outputLines = outputText.split('\n').filter((line) => line.length > 0);
+  let invalidOutputLineCount = 0;
+  for (const line of outputLines) {
+    try {
+      JSON.parse(line);
+    } catch {
+      invalidOutputLineCount++;
+    }
+  }
+  fs.rmSync(measurement.outputPath, { force: true });
+  return { timings: lastJsonLine(run.stderr), outputLineCount: outputLines.length, invalidOutputLineCount };
+}
+
+function readBaselineRun(run, measurement) {
+  const report = lastJsonLine(run.stdout);
+  if (!report || typeof report.parseMs !== 'number') {
+    throw new BenchError(`${describeCommand(measurement)} printed no JSON report` + formatStderrTail(run.stderr));
+  }
+  return { baseline: report };
+}
+
+function summariseAnalyzeRuns(context, corpus, runsByKey) {
+  const defaultRuns = runsByKey.get('defaultJobs');
+  const singleJobRuns = runsByKey.get('singleJob');
+  const baselineRuns = runsByKey.get('elixirBaseline');
+  const oddities = [
+    ...checkCliRuns('default jobs', defaultRuns, corpus),
+    ...checkCliRuns('--jobs 1', singleJobRuns, corpus),
+    ...checkBaselineRuns(baselineRuns, corpus),
+  ];
+
+  const defaultWall = summarise(defaultRuns.map((run) => run.wallMs));
+  const singleJobWall = summarise(singleJobRuns.map((run) => run.wallMs));
+  const baselineParse = summarise(baselineRuns.map((run) => run.baseline.parseMs));
+  const baselineWall = summarise(baselineRuns.map((run) => run.wallMs));
+  const defaultWorkers = describeWorkers(defaultRuns);
+  const singleJobWorkers = describeWorkers(singleJobRuns);
+
+  const throughputRow = (label, wall, runs) => [
+    label,
+    formatMs(wall.median),
+    formatMs(wall.min),
+    formatRate(corpus.fileCount / (wall.median / 1000)),
+    formatRate(corpus.lineCount / (wall.median / 1000)),
+    formatDecimal(corpus.byteCount / 1e6 / (wall.median / 1000), 2),
+    runs ? formatPeakRss(runs) : '—',
+  ];
+  const mainTable = {
+    columns: ['measurement', 'wall median ms', 'wall min ms', 'files/s', 'lines/s', 'MB/s', 'peak RSS MiB'],
+    alignRight: [false, true, true, true, true, true, true],
+    rows: [
+      throughputRow(`ElixirScope, default jobs (${defaultWorkers})`, defaultWall, defaultRuns),
+      throughputRow(`ElixirScope, --jobs 1 (${singleJobWorkers})`, singleJobWall, singleJobRuns),
+      throughputRow('Elixir parser, in-VM parse only', baselineParse, null),
+      throughputRow('Elixir parser, whole process', baselineWall, baselineRuns),
+    ],
+  };
+
+  const ratioRow = (label, numerator) => [
+    label,
+    formatRatio(numerator.median / baselineParse.median),
+    formatRatio(numerator.median / baselineWall.median),
+  ];
+  const ratioTable = {
+    heading: 'Ratios of median wall times (above 1: ElixirScope takes longer)',
+    columns: ['ElixirScope wall', '÷ Elixir parse only', '÷ Elixir process wall'],
+    alignRight: [false, true, true],
+    rows: [ratioRow('default jobs', defaultWall), ratioRow('--jobs 1', singleJobWall)],
+  };
+
+  const inProcessRow = (label, runs) => {
+    const medianOf = (field) => {
+      const values = runs.map((run) => run.timings?.[field]).filter((value) => typeof value === 'number');
+      return values.length === runs.length ? summarise(values).median : null;
+    };
+    const inProcessWall = medianOf('wallMs');
+    const parse = medianOf('parseMs');
+    const outside = inProcessWall === null ? null : summarise(runs.map((run) => run.wallMs)).median - inProcessWall;
+    return [label, ...[inProcessWall, parse, outside].map((ms) => (ms === null ? '—' : formatMs(ms)))];
+  };
+  const inProcessTable = {
+    heading: 'ElixirScope\'s own figures (ELIXIRSCOPE_TIMINGS=1), medians',
+    columns: ['run', 'in-process wall ms', 'parseMs', 'outside in-process wall ms'],
+    alignRight: [false, true, true, true],
+    rows: [inProcessRow('default jobs', defaultRuns), inProcessRow('--jobs 1', singleJobRuns)],
+  };
+
+  const baselineErrorCount = baselineRuns[0].baseline.errors ?? 0;
+  return {
+    summary: [
+      `Corpus: ${corpus.displayPath} — ${corpus.fileCount} files, ${formatInteger(corpus.lineCount)} lines, ` +
+        `${formatDecimal(corpus.byteCount / 1e6, 2)} MB; ${context.runCount} runs per measurement.`,
+    ],
+    tables: [mainTable, ratioTable, inProcessTable],
+    notes: [
+      `Commands: \`node ${path.relative(repoRoot, context.cliPath)} analyze CORPUS --out /tmp/….jsonl [--jobs 1]\` ` +
+        'with ELIXIRSCOPE_TIMINGS=1, and `elixir bench/analyzeBaseline.exs CORPUS`, interleaved round by round.',
+      'Wall time runs from spawn to exit of the child process. Throughputs use the median wall time; ' +
+        'MB = 10^6 bytes; lines are newline characters, plus one for a last line without one.',
+      `Peak RSS (median over runs): ${context.rssProbe.description}.`,
+      'The baseline reads the same file list (`Path.wildcard("**/*.{ex,exs}", match_dot: true)`) and times only ' +
+        '`Code.string_to_quoted(src, columns: true, token_metadata: true, emit_warnings: false)` over every ' +
+        'file, one after another on one scheduler; "whole process" adds VM start, compiling the script and ' +
+        `reading the files. It rejected ${baselineErrorCount} file(s).`,
+      '"Outside in-process wall" is process start, module loading and exit: spawn-to-exit wall minus the ' +
+        'wallMs the CLI reports.',
+    ],
+    oddities,
+  };
+}
+
+/** The fields of the CLI's ELIXIRSCOPE_TIMINGS=1 line, by contract. */
+const timingFields = ['files', 'bytes', 'lines', 'wallMs', 'parseMs', 'workers'];
+
+function checkCliRuns(label, runs, corpus) {
+  const oddities = new Set();
+  for (const run of runs) {
+    if (!run.timings) {
+      oddities.add(`${label}: no timings line on stderr (ELIXIRSCOPE_TIMINGS=1 was set).`);
+      continue;
+    }
+    const missingFields = timingFields.filter((field) => typeof run.timings[field] !== 'number');
+    if (missingFields.length > 0) {
+      oddities.add(`${label}: the timings line lacks ${missingFields.join(', ')}.`);
+    }
+    for (const [field, expected] of [
+      ['files', corpus.fileCount],
+      ['bytes', corpus.byteCount],
+      ['lines', corpus.lineCount],
+    ]) {
+      if (run.timings[field] !== expected) {
+        oddities.add(`${label}: the CLI reports ${field}=${run.timings[field]}, the corpus has ${expected}.`);
+      }
+    }
+    if (run.outputLineCount !== corpus.fileCount) {
+      oddities.add(`${label}: ${run.outputLineCount} JSON lines written for ${corpus.fileCount} files.`);
+    }
+    if (run.invalidOutputLineCount > 0) {
+      oddities.add(`${label}: ${run.invalidOutputLineCount} output lines are not valid JSON.`);
+    }
+  }
+  return [...oddities];
+}
+
+function checkBaselineRuns(runs, corpus) {
+  const oddities = new Set();
+  for (const run of runs) {
+    if (run.baseline.files !== corpus.fileCount || run.baseline.bytes !== corpus.byteCount) {
+      oddities.add(
+        `baseline: read ${run.baseline.files} files / ${run.baseline.bytes} bytes, ` +
+          `the corpus has ${corpus.fileCount} / ${corpus.byteCount}.`,
+      );
+    }
+    if (run.baseline.errors > 0) oddities.add(`baseline: Elixir's parser rejected ${run.baseline.errors} file(s).`);
+  }
+  return [...oddities];
+}
+
+function describeWorkers(runs) {
+  const workerCounts = [...new Set(runs.map((run) => run.timings?.workers).filter((n) => n !== undefined))];
+  if (workerCounts.length === 0) return 'workers unknown';
+  return `${workerCounts.join('/')} worker${workerCounts.length === 1 && workerCounts[0] === 1 ? '' : 's'}`;
+}
+
+function formatPeakRss(runs) {
+  const values = runs.map((run) => run.peakRssKiB).filter((value) => typeof value === 'number');
+  if (values.length === 0) return 'n/a';
+  return formatDecimal(summarise(values).median / 1024, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Context, prerequisites and the corpus.
+
+function createContext(options) {
+  const temporaryDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-bench-'));
+  process.on('exit', () => fs.rmSync(temporaryDirectory, { recursive: true, force: true }));
+  let corpus;
+  return {
+    runCount: options.runCount,
+    cliPath: options.cliPath,
+    commandLine: options.commandLine,
+    temporaryDirectory,
+    rssProbe: chooseRssProbe(temporaryDirectory),
+    corpus: () => (corpus ??= loadCorpus()),
+  };
+}
+
+function checkPrerequisites(context, sections) {
+  const required = new Set(sections.flatMap((section) => section.requires));
+  if (required.has('cli') && !fs.existsSync(context.cliPath)) {
+    const shown = path.relative(process.cwd(), context.cliPath) || context.cliPath;
+    throw new BenchError(`${shown} not found — run \`npm run build\` first (or use \`npm run bench\`).`);
+  }
+  if (required.has('elixir')) {
+    const probe = spawnSync('elixir', ['--version'], { encoding: 'utf8' });
+    if (probe.error?.code === 'ENOENT') {
+      throw new BenchError('`elixir` is not installed (not on PATH); the baseline needs it (Debian: apt-get install elixir).');
+    }
+    if (probe.status !== 0) {
+      throw new BenchError(`\`elixir --version\` failed with ${probe.status}` + formatStderrTail(probe.stderr ?? ''));
+    }
+  }
+  if (required.has('corpus')) context.corpus();
+}
+
+/** Finds (fetching once) the Elixir 1.14 source tree, and counts its files as the CLI should see them. */
+function loadCorpus() {
+  const fetchScript = path.resolve(repoRoot, '..', 'shared', 'corpus', 'fetch-elixir-source.sh');
+  if (!fs.existsSync(fetchScript)) throw new BenchError(`the corpus script ${fetchScript} is missing.`);
+  const fetched = spawnSync('bash', [fetchScript, '.cache/corpus'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (fetched.status !== 0) throw new BenchError(`fetching the corpus failed (exit ${fetched.status}).`);
+  const treePath = fetched.stdout.trim().split('\n').at(-1);
+  const root = path.resolve(repoRoot, treePath);
+  if (!treePath || !fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new BenchError(`the corpus script printed "${treePath}", which is not a folder.`);
+  }
+  let fileCount = 0;
+  let byteCount = 0;
+  let lineCount = 0;
+  // Reading every file here also warms the page cache, so that no measured run pays for the disk.
+  for (const filePath of listElixirFiles(root)) {
+    const content = fs.readFileSync(filePath);
+    fileCount++;
+    byteCount += content.length;
+    lineCount += countLines(content);
+  }
+  return { root, displayPath: path.relative(repoRoot, root), fileCount, byteCount, lineCount };
+}
+
+/** Every regular .ex/.exs file under root, dot-files and dot-folders included, symbolic links not followed. */
+function listElixirFiles(root) {
+  const filePaths = [];
+  const pending = [root];
+  while (pending.length > 0) {
+    const folder = pending.pop();
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      const entryPath = path.join(folder, entry.name);
+      if (entry.isDirectory()) pending.push(entryPath);
+      else if (entry.isFile() && /\.exs?$/.test(entry.name)) filePaths.push(entryPath);
+    }
+  }
+  return filePaths.sort();
+}
+
+function countLines(content) {
+  let newlineCount = 0;
+  for (let index = content.indexOf(10); index !== -1; index = content.indexOf(10, index + 1)) newlineCount++;
+  const endsWithoutNewline = content.length > 0 && content[content.length - 1] !== 10;
+  return newlineCount + (endsWithoutNewline ? 1 : 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Running one measured child process.
+
+/**
+ * How peak RSS is read: GNU time where it works, else a preload hook for node processes only.
+ * Chosen once, by trying GNU time on `true`.
+ */
+function chooseRssProbe(temporaryDirectory) {
+  const probeFile = path.join(temporaryDirectory, 'time-probe.txt');
+  const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', probeFile, 'true'], { stdio: 'ignore' });
+  const gnuTimeWorks = probe.status === 0 && /^\d+\s*$/m.test(readFileOrEmpty(probeFile));
+  if (gnuTimeWorks) {
+    return {
+      kind: 'gnuTime',
+      description: 'GNU time (`/usr/bin/time -f %M`), the largest resident set of the process and its descendants',
+    };
+  }
+  return {
+    kind: 'nodeHook',
+    description:
+      '`process.resourceUsage().maxRSS` recorded on exit by an `--import` hook (GNU time not found); ' +
+      'not measured for the Elixir baseline',
+  };
+}
+
+const nodeRssHookSource = [
+  "import { writeFileSync } from 'node:fs';",
+  "import { isMainThread } from 'node:worker_threads';",
+  'const target = process.env.ELIXIRSCOPE_BENCH_RSS_FILE;',
+  "if (isMainThread && target) process.on('exit', () => writeFileSync(target, String(process.resourceUsage().maxRSS)));",
+].join('\n');
+
+async function measureProcess(context, measurement) {
+  const rssFile = path.join(context.temporaryDirectory, `rss-${measurement.key}.txt`);
+  fs.rmSync(rssFile, { force: true });
+  let command = measurement.command;
+  let args = measurement.args;
+  let environment = measurement.environment;
+  if (context.rssProbe.kind === 'gnuTime') {
+    args = ['-f', '%M', '-o', rssFile, command, ...args];
+    command = '/usr/bin/time';
+  } else if (measurement.isNode) {
+    args = ['--import', `data:text/javascript,${encodeURIComponent(nodeRssHookSource)}`, ...args];
+    environment = { ...environment, ELIXIRSCOPE_BENCH_RSS_FILE: rssFile };
+  }
+  const run = await runChild(command, args, environment);
+  // GNU time puts "Command exited with non-zero status N" before the figure; the figure is the last line.
+  const rssText = readFileOrEmpty(rssFile).trim().split('\n').at(-1);
+  const peakRssKiB = /^\d+$/.test(rssText ?? '') ? Number(rssText) : null;
+  return { ...run, peakRssKiB };
+}
+
+function runChild(command, args, environment) {
+  return new Promise((resolve, reject) => {
+    const stdoutChunks = [];
+    const stderrChunks = [];
+    let wallMs = 0;
+    const startedAt = performance.now();
+    const child = spawn(command, args, { cwd: repoRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk) => stdoutChunks.push(chunk));
+    child.stderr.on('data', (chunk) => stderrChunks.push(chunk));
+    child.on('error', (error) => reject(new BenchError(`could not start ${command}: ${error.message}`)));
+    child.on('exit', () => {
+      wallMs = performance.now() - startedAt;
+    });
+    child.on('close', (exitCode, signal) =>
+      resolve({
+        wallMs,
+        exitCode: exitCode ?? `signal ${signal}`,
+        stdout: Buffer.concat(stdoutChunks).toString('utf8'),
+        stderr: Buffer.concat(stderrChunks).toString('utf8'),
+      }),
+    );
+  });
+}
+
+function describeCommand(measurement) {
+  const shownArgs = measurement.args.map((arg) => (path.isAbsolute(arg) ? path.relative(repoRoot, arg) || arg : arg));
+  const shownCommand = measurement.isNode ? 'node' : measurement.command;
+  return `\`${[shownCommand, ...shownArgs].join(' ')}\``;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output: the stdout table and bench/RESULTS.md.
+
+/**
+ * A SectionResult is { summary: string[], tables: Table[], notes: string[], oddities: string[] };
+ * a Table is { heading?, columns: string[], alignRight: boolean[], rows: string[][] }.
+ */
+function renderText(section, result) {
+  const lines = [`== ${section.name}: ${section.title.replaceAll('`', '')}`, ...result.summary, ''];
+  for (const table of result.tables) {
+    if (table.heading) lines.push(table.heading);
+    lines.push(...renderTextTable(table), '');
+  }
+  if (result.oddities.length > 0) lines.push('Odd:', ...result.oddities.map((oddity) => `  ! ${oddity}`), '');
+  return lines.join('\n');
+}
+
+function renderTextTable(table) {
+  const widths = table.columns.map((column, index) =>
+    Math.max(column.length, ...table.rows.map((row) => row[index].length)),
+  );
+  const renderRow = (cells) =>
+    cells
+      .map((cell, index) => (table.alignRight[index] ? cell.padStart(widths[index]) : cell.padEnd(widths[index])))
+      .join('  ')
+      .trimEnd();
+  return [renderRow(table.columns), widths.map((width) => '-'.repeat(width)).join('  '), ...table.rows.map(renderRow)];
+}
+
+function renderMarkdownSection(section, result, machine, context) {
+  const lines = [
+    sectionStartMarker(section.name),
+    `## ${section.name}: ${section.title}`,
+    '',
+    `Measured ${machine.date} with \`${context.commandLine}\` at revision ${machine.revision}.`,
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.coreCount} cores, ${machine.memory}, ${machine.operatingSystem}; ` +
+      `${machine.nodeVersion}; ${machine.elixirVersion}.`,
+    '',
+    ...result.summary,
+    '',
+  ];
+  for (const table of result.tables) {
+    if (table.heading) lines.push(`${table.heading}:`, '');
+    lines.push(...renderMarkdownTable(table), '');
+  }
+  lines.push(...result.notes.map((note) => `- ${note}`), '');
+  if (result.oddities.length > 0) {
+    lines.push('Odd findings of this run:', '', ...result.oddities.map((oddity) => `- ${oddity}`), '');
+  }
+  lines.push(sectionEndMarker(section.name));
+  return lines.join('\n');
+}
+
+function renderMarkdownTable(table) {
+  const escapeCell = (cell) => cell.replaceAll('|', '\\|');
+  return [
+    `| ${table.columns.map(escapeCell).join(' | ')} |`,
+    `|${table.alignRight.map((right) => (right ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`),
+  ];
+}
+
+const resultsPreamble = `# Benchmark results
+
+Figures written by \`bench/run.mjs --write\`. \`npm run bench\` only prints them; it does not touch this
+file. To refresh it, on an otherwise idle machine:
+
+\`\`\`
+npm run build && node bench/run.mjs --write            # every section
+npm run build && node bench/run.mjs --write --only analyze   # one section; the others are kept
+\`\`\`
+
+Each section below is replaced as a whole between its \`bench:section\` markers; edit outside them.
+`;
+
+function writeResultsFile(results, machine, context) {
+  const existing = readFileOrEmpty(resultsPath);
+  const blocks = new Map();
+  const blockPattern = /<!-- bench:section (\S+) -->[\s\S]*?<!-- \/bench:section \1 -->/g;
+  for (const match of existing.matchAll(blockPattern)) blocks.set(match[1], match[0]);
+  for (const { section, result } of results) {
+    blocks.set(section.name, renderMarkdownSection(section, result, machine, context));
+  }
+  const registryOrder = benchSections.map((section) => section.name).filter((name) => blocks.has(name));
+  const others = [...blocks.keys()].filter((name) => !registryOrder.includes(name));
+  const body = [...registryOrder, ...others].map((name) => blocks.get(name)).join('\n\n');
+  fs.writeFileSync(resultsPath, `${resultsPreamble}\n${body}\n`);
+}
+
+function sectionStartMarker(name) {
+  return `<!-- bench:section ${name} -->`;
+}
+
+function sectionEndMarker(name) {
+  return `<!-- /bench:section ${name} -->`;
+}
+
+function describeMachine(context) {
+  const commandOutput = (command, args) => {
+    const result = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.trim() : '';
+  };
+  const elixirOutput = commandOutput('elixir', ['--version']);
+  const elixirLine = elixirOutput.split('\n').find((line) => line.startsWith('Elixir ')) ?? '';
+  const revision = commandOutput('git', ['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = commandOutput('git', ['status', '--porcelain']).length > 0;
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpuModel: os.cpus()[0]?.model.trim() || 'unknown CPU',
+    coreCount: os.availableParallelism(),
+    memory: `${formatDecimal(os.totalmem() / 2 ** 30, 1)} GiB RAM`,
+    operatingSystem: `${os.type()} ${os.release()} ${os.arch()}`,
+    nodeVersion: `node ${commandOutput(process.execPath, ['--version']) || process.version}`,
+    elixirVersion: elixirLine || 'Elixir not found',
+    revision: `${revision}${dirty ? ' (with uncommitted changes)' : ''}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Arguments and small helpers.
+
+function parseArguments(argv) {
+  const options = {
+    runCount: 5,
+    onlyNames: [],
+    write: false,
+    help: false,
+    cliPath: path.join(repoRoot, 'dist', 'cli.js'),
+  };
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index];
+    const value = () => {
+      const next = argv[++index];
+      if (next === undefined) throw new BenchError(`${argument} needs a value.\n\n${usageText()}`);
+      return next;
+    };
+    if (argument === '--runs') {
+      options.runCount = Number(value());
+      if (!Number.isInteger(options.runCount) || options.runCount < 1) {
+        throw new BenchError('--runs needs a whole number of at least 1.');
+      }
+    } else if (argument === '--only') options.onlyNames.push(...value().split(',').filter(Boolean));
+    else if (argument === '--write') options.write = true;
+    else if (argument === '--cli') options.cliPath = path.resolve(value());
+    else if (argument === '--help' || argument === '-h') options.help = true;
+    else throw new BenchError(`unknown argument ${argument}.\n\n${usageText()}`);
+  }
+  const invokedThroughNpm = process.env.npm_lifecycle_event === 'bench';
+  options.commandLine = invokedThroughNpm
+    ? ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
+    : ['node bench/run.mjs', ...argv].join(' ');
+  return options;
+}
+
+function selectSections(onlyNames) {
+  if (onlyNames.length === 0) return benchSections;
+  const unknown = onlyNames.filter((name) => !benchSections.some((section) => section.name === name));
+  if (unknown.length > 0) {
+    throw new BenchError(`no section named ${unknown.join(', ')}; sections: ${sectionNames()}.`);
+  }
+  return benchSections.filter((section) => onlyNames.includes(section.name));
+}
+
+function usageText() {
+  return (
+    'usage: node bench/run.mjs [--runs N] [--only NAME[,NAME]] [--write] [--cli PATH]\n' +
+    `sections: ${sectionNames()}\n`
+  );
+}
+
+function sectionNames() {
+  return benchSections.map((section) => section.name).join(', ');
+}
+
+class BenchError extends Error {}
+
+function summarise(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0] };
+}
+
+function lastJsonLine(text) {
+  const candidates = text.split('\n').filter((line) => line.trim().startsWith('{'));
+  for (const line of candidates.reverse()) {
+    try {
+      return JSON.parse(line);
+    } catch {
+      // A progress line that happens to start with a brace; keep looking.
+    }
+  }
+  return null;
+}
+
+function readFileOrEmpty(filePath) {
+  try {
+    return fs.readFileSync(filePath, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function formatStderrTail(stderr) {
+  const tail = stderr.trim().split('\n').slice(-15).join('\n');
+  return tail ? `; its stderr ends with:\n${tail}` : '.';
+}
+
+function logProgress(message) {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function formatMs(ms) {
+  return ms < 100 ? formatDecimal(ms, 1) : formatInteger(Math.round(ms));
+}
+
+function formatRate(perSecond) {
+  return perSecond < 100 ? formatDecimal(perSecond, 1) : formatInteger(Math.round(perSecond));
+}
+
+function formatRatio(ratio) {
+  return `${formatDecimal(ratio, 2)}×`;
+}
+
+function formatInteger(value) {
+  return value.toLocaleString('en-US');
+}
+
+function formatDecimal(value, digits) {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof BenchError)) throw error;
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exitCode = 1;
+}

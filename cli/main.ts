@@ -1,0 +1,201 @@
+/**
+ * `elixirscope`, the headless front door to the same engine the extension runs: the composition
+ * root of the CLI process. Commands print their results on stdout, and progress and diagnostics
+ * on stderr, so output can be piped.
+ *
+ * Exit codes: 0 success; 1 the command ran but some input could not be processed (each such file
+ * is named on stderr and carries an error in the output); 2 the command line or its arguments are
+ * wrong; 3 an internal error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyzeFiles, defaultJobCount } from '../server/workspace/analyzeFiles';
+import { listSourceFiles } from '../server/workspace/sourceFiles';
+
+const VERSION = '0.1.0';
+
+const USAGE = `Usage: elixirscope <command> [options]
+
+Commands:
+  analyze DIR [--out FILE] [--jobs N]
+      Parse every .ex/.exs file under DIR (skipping .git, node_modules and the
+      root's _build and deps) and write
+      one JSON object per file (modules, functions, calls, variable bindings) as JSON Lines to
+      FILE, or to stdout. --jobs sets the number of parser threads (default: one per core).
+
+Options:
+  -h, --help       show this help
+  -v, --version    show the version
+
+Not in this version yet: query, record, trace, mcp.`;
+
+class UsageError extends Error {}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '-v' || command === '--version') {
+    process.stdout.write(`elixirscope ${VERSION}\n`);
+    return 0;
+  }
+  try {
+    switch (command) {
+      case 'analyze':
+        return await analyzeCommand(rest);
+      case 'query':
+      case 'record':
+      case 'trace':
+      case 'mcp':
+        throw new UsageError(`\`elixirscope ${command}\` is not available in this version yet.`);
+      default:
+        throw new UsageError(`unknown command \`${command}\`.`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      process.stderr.write(`elixirscope: ${(error as Error).message}\nRun \`elixirscope --help\` for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`elixirscope: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    return 3;
+  }
+}
+
+async function analyzeCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      jobs: { type: 'string', short: 'j' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('`analyze` takes exactly one directory.');
+  const root = path.resolve(positionals[0]!);
+  if (!fs.existsSync(root)) throw new UsageError(`no such directory: ${positionals[0]}`);
+  if (!fs.statSync(root).isDirectory()) throw new UsageError(`not a directory: ${positionals[0]}`);
+  const jobs = values.jobs === undefined ? defaultJobCount() : parsePositiveInteger(values.jobs, '--jobs');
+
+  const files = listSourceFiles(root);
+  if (files.length === 0) process.stderr.write(`elixirscope: no .ex or .exs files under ${positionals[0]}\n`);
+
+  const output = openOutput(values.out);
+  const progress = process.stderr.isTTY ? new Progress(files.length) : null;
+  const started = performance.now();
+  let bytes = 0;
+  let lines = 0;
+  let withSyntaxErrors = 0;
+  const failedFiles: string[] = [];
+  await analyzeFiles(root, files, {
+    jobs,
+    onFile: (result) => {
+      output.write(`${result.json}\n`);
+      bytes += result.bytes;
+      lines += result.lines;
+      if (result.failed) failedFiles.push(result.file);
+      else if (result.json.includes('"parse_ok":false')) withSyntaxErrors++;
+      progress?.update(result.index + 1);
+    },
+  });
+  await output.close();
+  const wallMs = performance.now() - started;
+  progress?.clear();
+
+  for (const file of failedFiles) process.stderr.write(`elixirscope: could not analyse ${file} (see its "error" in the output)\n`);
+  process.stderr.write(
+    `elixirscope: analysed ${files.length} files, ${lines} lines in ${(wallMs / 1000).toFixed(2)} s` +
+      (withSyntaxErrors ? `; ${withSyntaxErrors} with syntax errors` : '') +
+      (failedFiles.length ? `; ${failedFiles.length} could not be analysed` : '') +
+      (values.out ? `; wrote ${values.out}` : '') +
+      '\n',
+  );
+  if (process.env.ELIXIRSCOPE_TIMINGS === '1') {
+    process.stderr.write(`${JSON.stringify({ files: files.length, bytes, lines, wallMs: Math.round(wallMs), workers: Math.min(jobs, files.length) })}\n`);
+  }
+  return failedFiles.length > 0 ? 1 : 0;
+}
+
+function parsePositiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 256) throw new UsageError(`${option} takes a whole number from 1 to 256, not \`${text}\`.`);
+  return value;
+}
+
+interface Output {
+  write(text: string): void;
+  close(): Promise<void>;
+}
+
+function openOutput(file: string | undefined): Output {
+  if (file === undefined) {
+    return {
+      write: (text) => void process.stdout.write(text),
+      close: () => new Promise((resolve) => process.stdout.write('', () => resolve())),
+    };
+  }
+  const directory = path.dirname(path.resolve(file));
+  if (!fs.existsSync(directory)) throw new UsageError(`cannot write ${file}: no such directory ${directory}`);
+  let descriptor: number;
+  try {
+    descriptor = fs.openSync(file, 'w');
+  } catch (error) {
+    throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  // Buffered: one write call per file would dominate the run time on small files.
+  let buffer: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (buffer.length === 0) return;
+    fs.writeSync(descriptor, buffer.join(''));
+    buffer = [];
+    size = 0;
+  };
+  return {
+    write(text) {
+      buffer.push(text);
+      size += text.length;
+      if (size > 1 << 20) flush();
+    },
+    async close() {
+      flush();
+      fs.closeSync(descriptor);
+    },
+  };
+}
+
+class Progress {
+  private lastPaint = 0;
+
+  constructor(private readonly total: number) {}
+
+  update(done: number): void {
+    const now = Date.now();
+    if (now - this.lastPaint < 100 && done < this.total) return;
+    this.lastPaint = now;
+    process.stderr.write(`\ranalysing ${done}/${this.total} files`);
+  }
+
+  clear(): void {
+    process.stderr.write('\r\x1b[K');
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`elixirscope: internal error: ${String(error)}\n`);
+      process.exitCode = 3;
+    },
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * Analyses many files on all cores: a pool of worker threads, each with its own parser, fed one
+ * file at a time (largest first, so no core idles at the end), with results handed back in the
+ * order of the input list whatever order they finish in.
+ *
+ * A worker that dies (an out-of-memory wasm heap, say) costs only the file it was on: that file
+ * gets an error record, and a fresh worker takes over the rest.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ElixirParser, defaultWasmDirectory } from '../syntax/parser';
+import { analyzeFileOnDisk, failedFile } from './analyzeFile';
+import type { WorkerResponse, WorkerStart } from './workerProtocol';
+
+export interface AnalysisOptions {
+  /** Worker threads to use; 1 analyses on the calling thread. Default: one per core. */
+  readonly jobs?: number;
+  readonly wasmDirectory?: string;
+  /** Called once per file, in input order, as soon as it and every file before it are done. */
+  readonly onFile: (result: FileResult) => void;
+}
+
+export interface FileResult {
+  readonly index: number;
+  readonly file: string;
+  /** The inventory record as one JSON line (no newline). */
+  readonly json: string;
+  readonly bytes: number;
+  readonly lines: number;
+  readonly failed: boolean;
+}
+
+export function defaultJobCount(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+export async function analyzeFiles(root: string, files: readonly string[], options: AnalysisOptions): Promise<void> {
+  const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobCount(), files.length));
+  const wasmDirectory = options.wasmDirectory ?? defaultWasmDirectory();
+  const emitter = new OrderedEmitter(files, options.onFile);
+  if (jobs === 1) {
+    const parser = await ElixirParser.load(wasmDirectory);
+    try {
+      files.forEach((file, index) => {
+        const result = analyzeFileOnDisk(parser, root, file);
+        emitter.done({ index, json: JSON.stringify(result.record), bytes: result.bytes, lines: result.lines, failed: result.failed });
+      });
+    } finally {
+      parser.dispose();
+    }
+    return;
+  }
+  await runPool(root, files, jobs, { wasmDirectory }, emitter);
+}
+
+function runPool(root: string, files: readonly string[], jobs: number, start: WorkerStart, emitter: OrderedEmitter): Promise<void> {
+  const queue = largestFirst(root, files);
+  let remaining = files.length;
+  return new Promise((resolve, reject) => {
+    const workers = new Set<Worker>();
+    const finishIfDone = () => {
+      if (remaining > 0) return;
+      for (const worker of workers) void worker.terminate();
+      resolve();
+    };
+    const spawn = () => {
+      const worker = new Worker(workerScript(), { workerData: start });
+      workers.add(worker);
+      let current: number | undefined;
+      let started = false;
+      const feed = () => {
+        current = queue.shift();
+        if (current === undefined) return;
+        worker.postMessage({ index: current, root, file: files[current]! });
+      };
+      worker.on('message', (message: WorkerResponse | { ready: true }) => {
+        if ('ready' in message) {
+          started = true;
+          feed();
+          return;
+        }
+        emitter.done(message);
+        remaining--;
+        feed();
+        finishIfDone();
+      });
+      worker.on('error', (error) => {
+        workers.delete(worker);
+        if (current !== undefined) {
+          const failed = failedFile(files[current]!, `the analysis worker crashed on this file: ${error.message}`);
+          emitter.done({ index: current, json: JSON.stringify(failed.record), bytes: 0, lines: 0, failed: true });
+          remaining--;
+          current = undefined;
+        }
+        // A worker that could not even start will not do better a second time.
+        if (started && queue.length > 0) spawn();
+        if (workers.size === 0 && remaining > 0) {
+          reject(new Error(`the analysis workers stopped with ${remaining} files left: ${error.message}`));
+          return;
+        }
+        finishIfDone();
+      });
+    };
+    for (let count = 0; count < jobs; count++) spawn();
+  });
+}
+
+/** Hands results out in input order. */
+class OrderedEmitter {
+  private readonly pending = new Map<number, FileResult>();
+  private next = 0;
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly onFile: (result: FileResult) => void,
+  ) {}
+
+  done(result: Omit<FileResult, 'file'>): void {
+    this.pending.set(result.index, { ...result, file: this.files[result.index]! });
+    for (let ready = this.pending.get(this.next); ready; ready = this.pending.get(this.next)) {
+      this.pending.delete(this.next);
+      this.next++;
+      this.onFile(ready);
+    }
+  }
+}
+
+function largestFirst(root: string, files: readonly string[]): number[] {
+  const sizes = files.map((file) => {
+    try {
+      return fs.statSync(path.join(root, file)).size;
+    } catch {
+      return 0;
+    }
+  });
+  return files.map((_, index) => index).sort((a, b) => sizes[b]! - sizes[a]!);
+}
+
+function workerScript(): string {
+  // Bundled: dist/analysisWorker.js beside dist/cli.js. Compiled by tsc: beside this file.
+  return path.join(__dirname, 'analysisWorker.js');
+}
