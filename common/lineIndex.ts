@@ -20,7 +20,11 @@ export class LineIndex {
   /** Per line: true when the line holds a surrogate pair, so UTF-16 and code points differ. */
   private readonly astralLines: Uint8Array;
 
+  /** 1 when the text starts with a byte-order mark: editors hide it, Elixir columns skip it. */
+  private readonly byteOrderMark: number;
+
   constructor(private readonly text: string) {
+    this.byteOrderMark = text.charCodeAt(0) === 0xfeff ? 1 : 0;
     const starts = [0];
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
     this.lineStarts = starts;
@@ -51,10 +55,8 @@ export class LineIndex {
 
   elixirPosition(offset: number): ElixirPosition {
     const line = this.lineOf(offset);
-    const start = this.lineStarts[line]!;
-    const column = this.astralLines[line]
-      ? countCodePoints(this.text, start, offset) + 1
-      : offset - start + 1;
+    const start = this.lineStarts[line]! + (line === 0 && offset > 0 ? this.byteOrderMark : 0);
+    const column = this.astralLines[line] ? countCodePoints(this.text, start, offset) + 1 : offset - start + 1;
     return { line: line + 1, column };
   }
 
@@ -62,14 +64,25 @@ export class LineIndex {
   offsetOfElixirPosition(position: ElixirPosition): number | undefined {
     const line = position.line - 1;
     if (line < 0 || line >= this.lineStarts.length) return undefined;
-    const start = this.lineStarts[line]!;
-    const end = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1]! - 1 : this.text.length;
+    const start = this.lineStarts[line]! + (line === 0 ? this.byteOrderMark : 0);
+    const end = this.lineEnd(line);
     if (!this.astralLines[line]) return Math.min(start + Math.max(position.column - 1, 0), end);
     let offset = start;
     for (let column = 1; column < position.column && offset < end; column++) {
-      offset += isHighSurrogate(this.text.charCodeAt(offset)) ? 2 : 1;
+      offset += this.isSurrogatePair(offset) ? 2 : 1;
     }
     return offset;
+  }
+
+  /** Offset just past the last character of a 0-based line, before its `\n` or `\r\n`. */
+  private lineEnd(line: number): number {
+    if (line + 1 >= this.lineStarts.length) return this.text.length;
+    const newline = this.lineStarts[line + 1]! - 1;
+    return newline > this.lineStarts[line]! && this.text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+  }
+
+  private isSurrogatePair(offset: number): boolean {
+    return isHighSurrogate(this.text.charCodeAt(offset)) && isLowSurrogate(this.text.charCodeAt(offset + 1));
   }
 
   lspPosition(offset: number): { line: number; character: number } {
@@ -81,9 +94,7 @@ export class LineIndex {
     if (position.line < 0) return 0;
     if (position.line >= this.lineStarts.length) return this.text.length;
     const start = this.lineStarts[position.line]!;
-    const end =
-      position.line + 1 < this.lineStarts.length ? this.lineStarts[position.line + 1]! - 1 : this.text.length;
-    return Math.min(start + Math.max(position.character, 0), end);
+    return Math.min(start + Math.max(position.character, 0), this.lineEnd(position.line));
   }
 }
 
@@ -91,11 +102,15 @@ function countCodePoints(text: string, start: number, end: number): number {
   let count = 0;
   for (let i = start; i < end; i++) {
     count++;
-    if (isHighSurrogate(text.charCodeAt(i)) && i + 1 < end) i++;
+    if (isHighSurrogate(text.charCodeAt(i)) && i + 1 < end && isLowSurrogate(text.charCodeAt(i + 1))) i++;
   }
   return count;
 }
 
 function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }

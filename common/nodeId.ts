@@ -9,7 +9,9 @@
  * functions leaves it unchanged.
  *
  * Nodes outside any function (module bodies, scripts) are named after the innermost module, or
- * `<file>` in a script with none, followed by `@` and the path of top-level forms from there.
+ * the file's relative path outside any module, followed by `@` and the child-index path from
+ * the module's `defmodule` node (or from the file's list of forms). The `defmodule` node itself
+ * is named from outside: `lib/a.ex@0` for the first module of `lib/a.ex`.
  * Those IDs are only as stable as the module body around them, and say so by their different
  * separator.
  */

@@ -50,37 +50,35 @@ export class FileNodeIds {
 
   nodeAtOffset(offset: number): NodeLocation | undefined {
     let siblings: readonly AstNode[] = this.forms;
-    const modulePath: number[] = [];
-    let moduleOwner: string | null = null;
+    let owner = this.fileOwner;
+    let path: number[] = [];
     let clause: FunctionClause | null = null;
-    let clausePath: number[] = [];
     let found: AstNode | undefined;
+    let foundId = '';
 
     for (;;) {
       const index = indexContaining(siblings, offset);
       if (index === -1) break;
       const node = siblings[index]!;
+      path.push(index);
       found = node;
-      if (clause) clausePath.push(index);
-      else modulePath.push(index);
+      foundId = clause ? nodeIdOf(clause.id, path) : moduleLevelNodeId(owner, path);
+      // Below a definition, paths restart from it: a clause's `def` node, or a module's.
       const definedClause: FunctionClause | undefined = clause ? undefined : this.clauseByNode.get(node);
       if (definedClause) {
         clause = definedClause;
-        clausePath = [];
+        path = [];
+        foundId = clause.id;
       } else if (!clause) {
         const module = this.definitions.modules.find((candidate) => candidate.node === node);
         if (module) {
-          moduleOwner = module.name;
-          modulePath.length = 0;
+          owner = module.name;
+          path = [];
         }
       }
       siblings = childrenOf(node);
     }
-    if (!found) return undefined;
-    const nodeId = clause
-      ? nodeIdOf(clause.id, clausePath)
-      : moduleLevelNodeId(moduleOwner ?? this.fileOwner, modulePath);
-    return this.location(nodeId, found, clause);
+    return found ? this.location(foundId, found, clause) : undefined;
   }
 
   /** The node a clause node ID names, with its span; `undefined` when no such node exists. */

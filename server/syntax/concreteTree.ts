@@ -12,6 +12,8 @@ export interface ConcreteNode {
   readonly end: number;
   /** Named children without comments. */
   readonly children: ConcreteNode[];
+  /** Set on a node whose children were not copied because it lies past the depth limit. */
+  truncated?: true;
 }
 
 // Node types that never have named children: reading their child list would be a wasted wasm call.
@@ -54,6 +56,7 @@ export function copyConcreteTree(
     if (LEAF_TYPES.has(copy.type)) continue;
     const sourceChildren = source.namedChildren;
     if (sourceChildren.length > 0 && depth >= maxDepth) {
+      copy.truncated = true;
       truncatedAt.push(copy);
       continue;
     }

@@ -52,8 +52,12 @@ export class ElixirParser {
     }
     try {
       const { root, truncatedAt } = copyConcreteTree(tree, this.typeNames, MAX_NESTING_DEPTH);
-      const forms = new AstConverter(text, lines).forms(root);
+      const converter = new AstConverter(text, lines);
+      const forms = converter.forms(root);
       const errors = tree.rootNode.hasError ? collectSyntaxErrors(tree, lines) : [];
+      // A stray `end` inside a region tree-sitter already reported is part of that error.
+      errors.push(...converter.errors.filter((error) => !errors.some((reported) => contains(reported, error))));
+      errors.sort((a, b) => a.line - b.line || a.column - b.column);
       for (const node of truncatedAt.slice(0, 1)) {
         errors.push({
           message: `code nested deeper than ${MAX_NESTING_DEPTH} levels is not analysed`,
@@ -120,10 +124,59 @@ function describeError(node: TreeSitterNode, lines: LineIndex): SyntaxError {
     const expected = node.type.trim() || 'token';
     return { message: `missing \`${expected}\``, ...spanAt(lines, node.startIndex, node.endIndex) };
   }
+  const unterminated = unterminatedLiteral(node, lines) ?? missingEnd(node, lines);
+  if (unterminated) return unterminated;
   const text = node.text;
   const firstLine = text.split('\n', 1)[0]!.slice(0, 40);
   const message = text.length === 0 ? 'unexpected end of file' : `syntax error before or at: ${firstLine}`;
   return { message, ...spanAt(lines, node.startIndex, node.endIndex) };
+}
+
+/**
+ * An unterminated string, charlist, sigil or quoted atom leaves its content as a bare
+ * `quoted_content` directly under the ERROR node; say so the way Elixir does.
+ */
+function unterminatedLiteral(node: TreeSitterNode, lines: LineIndex): SyntaxError | undefined {
+  const content = node.namedChildren.find((child) => child.type === 'quoted_content');
+  if (!content) return undefined;
+  const source = node.tree.rootNode.text;
+  const before = source.slice(Math.max(0, content.startIndex - 3), content.startIndex);
+  const delimiter = /("""|'''|["'/|({[<])$/.exec(before)?.[1] ?? '"';
+  const opening = content.startIndex - delimiter.length;
+  const position = lines.elixirPosition(opening);
+  const what = delimiter.length === 3 ? 'heredoc' : 'string';
+  return {
+    message: `missing terminator: ${closingDelimiter(delimiter)} (for ${what} starting at line ${position.line})`,
+    ...spanAt(lines, opening, node.endIndex),
+  };
+}
+
+/**
+ * An ERROR that runs to the end of the file from a `do` is, nearly always, a block whose `end`
+ * was never typed; say so the way Elixir does rather than point at the `do`.
+ */
+function missingEnd(node: TreeSitterNode, lines: LineIndex): SyntaxError | undefined {
+  const source = node.tree.rootNode.text;
+  if (source.slice(node.endIndex).trim() !== '') return undefined;
+  const match = /(?:^|[\s)])do(?![\w?!:])/.exec(node.text);
+  if (!match) return undefined;
+  const doOffset = node.startIndex + match.index + match[0].length - 2;
+  const position = lines.elixirPosition(doOffset);
+  return {
+    message: `missing terminator: end (for "do" starting at line ${position.line})`,
+    ...spanAt(lines, doOffset, node.endIndex),
+  };
+}
+
+function closingDelimiter(opening: string): string {
+  const pairs: Record<string, string> = { '(': ')', '[': ']', '{': '}', '<': '>' };
+  return pairs[opening] ?? opening;
+}
+
+function contains(outer: SyntaxError, inner: SyntaxError): boolean {
+  const startsAfter = inner.line > outer.line || (inner.line === outer.line && inner.column >= outer.column);
+  const endsBefore = inner.line < outer.endLine || (inner.line === outer.endLine && inner.column <= outer.endColumn);
+  return startsAfter && endsBefore;
 }
 
 function spanAt(lines: LineIndex, start: number, end: number) {

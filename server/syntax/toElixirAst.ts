@@ -14,22 +14,30 @@ import type {
   KeywordNode,
   ListNode,
   StringNode,
+  SyntaxError,
 } from './ast';
 import type { ConcreteNode } from './concreteTree';
 
 export class AstConverter {
+  /** Errors the grammar lets through but Elixir rejects (a stray `end`). */
+  readonly errors: SyntaxError[] = [];
+
   constructor(
     private readonly text: string,
     private readonly lines: LineIndex,
   ) {}
 
   forms(root: ConcreteNode): AstNode[] {
-    return root.children.map((child) => this.expression(child));
+    // When recovery fails altogether, the root itself is the ERROR node.
+    if (root.type === 'ERROR') return this.repairSequence(root.children).map((child) => this.expression(child));
+    return this.sequence(root.children);
   }
 
   expression(node: ConcreteNode): AstNode {
+    if (node.truncated) return { kind: 'error', children: [], ...this.at(node.start, node) };
     switch (node.type) {
       case 'identifier':
+        if (this.text.startsWith('end', node.start) && node.end - node.start === 3) this.reservedWord(node, 'end');
         return this.variable(node);
       case 'alias':
         return this.alias(node);
@@ -71,6 +79,7 @@ export class AstConverter {
       case 'call':
         return this.call(node);
       case 'access_call':
+        if (node.children.length < 2) return this.errorAt(node);
         return {
           kind: 'access',
           target: this.expression(node.children[0]!),
@@ -93,11 +102,7 @@ export class AstConverter {
       case 'do_block':
         return this.doBlockList(node);
       default:
-        return {
-          kind: 'error',
-          children: node.children.map((child) => this.expression(child)),
-          ...this.at(node.start, node),
-        };
+        return { kind: 'error', children: this.sequence(node.children), ...this.at(node.start, node) };
     }
   }
 
@@ -254,17 +259,75 @@ export class AstConverter {
   }
 
   /** `(a; b)`, interpolations, bodies: Elixir's `__block__`, or the expression when there is one. */
+  /**
+   * Converts a sequence of expressions (a file, a block, a body). When tree-sitter could not parse
+   * part of it, the sequence holds ERROR nodes; they are repaired first so that half-typed code
+   * keeps its structure (see `repairSequence`).
+   */
+  private sequence(children: readonly ConcreteNode[]): AstNode[] {
+    const repaired = children.some((child) => child.type === 'ERROR') ? this.repairSequence(children) : children;
+    return repaired.map((child) => this.expression(child));
+  }
+
+  /**
+   * Tree-sitter's error recovery, on a file whose `do … end` is unbalanced (the usual state of a
+   * file being typed), leaves `defmodule A` as a call without a block, followed by an ERROR node
+   * holding the rest as a flat list in which `def g(y)` is split into `def` and `(y)`. This puts
+   * the pieces back: the ERROR's children join the sequence, an identifier followed by an
+   * argument list becomes a call again, and a call followed in the source by `do` takes the rest
+   * of the sequence as its block, whose `end` is missing. The syntax errors are reported from the
+   * tree as they are; only the AST is repaired.
+   */
+  private repairSequence(children: readonly ConcreteNode[]): ConcreteNode[] {
+    const flat: ConcreteNode[] = [];
+    for (const child of children) {
+      if (child.type === 'ERROR') flat.push(...child.children);
+      else flat.push(child);
+    }
+    const merged: ConcreteNode[] = [];
+    for (let index = 0; index < flat.length; index++) {
+      const node = flat[index]!;
+      const next = flat[index + 1];
+      if (node.type === 'identifier' && next?.type === 'arguments') {
+        merged.push({ type: 'call', start: node.start, end: next.end, children: [node, next] });
+        index++;
+      } else {
+        merged.push(node);
+      }
+    }
+    for (let index = 0; index < merged.length; index++) {
+      const node = merged[index]!;
+      if (node.type !== 'call' || node.children.some((child) => child.type === 'do_block')) continue;
+      if (!DO_KEYWORD.test(this.text.slice(node.end, node.end + 64))) continue;
+      const body = this.repairSequence(merged.slice(index + 1));
+      const end = body.length > 0 ? body[body.length - 1]!.end : node.end;
+      const doBlock: ConcreteNode = { type: 'do_block', start: node.end, end, children: body };
+      merged.splice(index, merged.length - index, { ...node, end, children: [...node.children, doBlock] });
+      break;
+    }
+    return merged;
+  }
+
+  private reservedWord(node: ConcreteNode, word: string): void {
+    const from = this.lines.elixirPosition(node.start);
+    const to = this.lines.elixirPosition(node.end);
+    this.errors.push({
+      message: `unexpected reserved word: ${word}`,
+      line: from.line,
+      column: from.column,
+      endLine: to.line,
+      endColumn: to.column,
+    });
+  }
+
   private block(node: { start: number; end: number }, children: readonly ConcreteNode[]): AstNode {
     // `(a -> b)` is a list of clauses in Elixir, as in `receive(do: (x -> x))`.
     if (children.length > 0 && children.every((child) => child.type === 'stab_clause')) {
       return { kind: 'list', items: children.map((clause) => this.stabClause(clause)), ...this.at(node.start, node) };
     }
-    if (children.length === 1) return this.expression(children[0]!);
-    return this.syntheticCall(
-      '__block__',
-      node,
-      children.map((child) => this.expression(child)),
-    );
+    const expressions = this.sequence(children);
+    if (expressions.length === 1) return expressions[0]!;
+    return this.syntheticCall('__block__', node, expressions);
   }
 
   private unaryOperator(node: ConcreteNode): AstNode {
@@ -369,7 +432,8 @@ export class AstConverter {
   }
 
   private call(node: ConcreteNode): AstNode {
-    const targetNode = node.children[0]!;
+    const targetNode = node.children[0];
+    if (!targetNode) return this.errorAt(node);
     let argumentsNode: ConcreteNode | undefined;
     let doBlockNode: ConcreteNode | undefined;
     for (const child of node.children) {
@@ -532,6 +596,9 @@ export class AstConverter {
     return this.text.slice(node.start, node.end);
   }
 }
+
+/** `do` opening a block, not the `do:` keyword. */
+const DO_KEYWORD = /^\s*do(?![\w?!:])/;
 
 /** Resolves the escapes that matter for names (`\\`, `\"`, `\'`); others stay as written. */
 function unescapeQuoted(text: string): string {

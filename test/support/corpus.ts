@@ -10,15 +10,23 @@ import path from 'node:path';
 /** Where `fetch-elixir-source.sh` unpacks the tree, relative to the repository root. */
 const CORPUS_CACHE = '.cache/corpus';
 
-let cachedRoot: string | undefined;
+/** The outcome of the one fetch per process; a failure is kept too, so it is not retried per test. */
+let cachedRoot: { readonly path: string } | { readonly error: Error } | undefined;
 
 /**
  * The absolute path of the unpacked Elixir 1.14.0 source tree, fetching it on first use. Throws an
  * Error that says what failed when the script cannot provide it.
  */
 export function elixirCorpusRoot(): string {
-  if (cachedRoot === undefined) cachedRoot = fetchCorpus(repoRoot());
-  return cachedRoot;
+  if (cachedRoot === undefined) {
+    try {
+      cachedRoot = { path: fetchCorpus(repoRoot()) };
+    } catch (error) {
+      cachedRoot = { error: error instanceof Error ? error : new Error(String(error)) };
+    }
+  }
+  if ('error' in cachedRoot) throw cachedRoot.error;
+  return cachedRoot.path;
 }
 
 /**
@@ -65,8 +73,9 @@ function fetchCorpus(root: string): string {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot fetch the Elixir corpus with ${script}: ${reason}`);
+    const status = (error as { status?: number | null }).status;
+    const reason = typeof status === 'number' ? `it exited with status ${status}` : String(error);
+    throw new Error(`cannot fetch the Elixir corpus with ${script}: ${reason} (its messages are above)`);
   }
   const lastLine = stdout.trimEnd().split('\n').pop()?.trim() ?? '';
   if (lastLine === '') throw new Error(`cannot fetch the Elixir corpus: ${script} printed no path`);
@@ -75,4 +84,18 @@ function fetchCorpus(root: string): string {
     throw new Error(`cannot fetch the Elixir corpus: ${script} printed ${lastLine}, which is not a folder`);
   }
   return corpus;
+}
+
+/**
+ * A deterministic pseudo-random generator (mulberry32) returning floats in [0, 1), so samples of
+ * the corpus and random edits are the same on every run and a failure can be replayed.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = Math.imul(state ^ (state >>> 15), 1 | state);
+    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
 }
