@@ -20,6 +20,7 @@ export class LineIndex {
   /** Per line: true when the line holds a surrogate pair, so UTF-16 and code points differ. */
   private readonly astralLines: Uint8Array;
 
+  private lastLine = 0;
   /** 1 when the text starts with a byte-order mark: editors hide it, Elixir columns skip it. */
   private readonly byteOrderMark: number;
 
@@ -43,6 +44,9 @@ export class LineIndex {
   /** 0-based line of an offset. */
   lineOf(offset: number): number {
     const starts = this.lineStarts;
+    // Lookups come in source order, so the previous answer or the line after it usually holds.
+    const hint = this.lastLine;
+    if (starts[hint]! <= offset && (hint + 1 >= starts.length || offset < starts[hint + 1]!)) return hint;
     let low = 0;
     let high = starts.length - 1;
     while (low < high) {
@@ -50,6 +54,7 @@ export class LineIndex {
       if (starts[middle]! <= offset) low = middle;
       else high = middle - 1;
     }
+    this.lastLine = low;
     return low;
   }
 
