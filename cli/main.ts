@@ -22,7 +22,7 @@ Commands:
       Parse every .ex/.exs file under DIR (skipping .git, node_modules and the
       root's _build and deps) and write
       one JSON object per file (modules, functions, calls, variable bindings) as JSON Lines to
-      FILE, or to stdout. --jobs sets the number of parser threads (default: one per core).
+      FILE (its folder is created if need be), or to stdout. --jobs sets the number of parser threads (default: one per core).
 
 Options:
   -h, --help       show this help
@@ -136,10 +136,9 @@ function openOutput(file: string | undefined): Output {
       close: () => new Promise((resolve) => process.stdout.write('', () => resolve())),
     };
   }
-  const directory = path.dirname(path.resolve(file));
-  if (!fs.existsSync(directory)) throw new UsageError(`cannot write ${file}: no such directory ${directory}`);
   let descriptor: number;
   try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     descriptor = fs.openSync(file, 'w');
   } catch (error) {
     throw new UsageError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
