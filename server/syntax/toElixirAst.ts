@@ -78,14 +78,18 @@ export class AstConverter {
         return this.dot(node);
       case 'call':
         return this.call(node);
-      case 'access_call':
+      case 'access_call': {
         if (node.children.length < 2) return this.errorAt(node);
+        const [target, key] = node.children as [ConcreteNode, ConcreteNode];
+        // Elixir places `foo[key]` at its `[`.
+        const bracket = this.text.lastIndexOf('[', key.start);
         return {
           kind: 'access',
-          target: this.expression(node.children[0]!),
-          key: this.expression(node.children[1]!),
-          ...this.at(node.start, node),
+          target: this.expression(target),
+          key: this.expression(key),
+          ...this.at(bracket >= target.end ? bracket : node.start, node),
         };
+      }
       case 'anonymous_function':
         return this.syntheticCall(
           'fn',
@@ -96,6 +100,8 @@ export class AstConverter {
         // Only valid inside fn/do blocks; anywhere else it is still converted for its contents.
         return this.stabClause(node);
       case 'operator_identifier':
+        // `..` alone is the full range, Elixir's nullary call `{:.., _, []}`.
+        if (this.slice(node) === '..') return this.syntheticCall('..', node, []);
         return { kind: 'variable', name: this.slice(node), ...this.at(node.start, node) };
       case 'arguments':
         return this.block(node, node.children);
@@ -195,12 +201,8 @@ export class AstConverter {
     if (pair.type !== 'pair' || !keyNode || !valueNode) return this.expression(pair);
     const value = this.expression(valueNode);
     const interpolated = keyNode.type === 'quoted_keyword' ? this.interpolations(keyNode) : [];
-    const node: KeywordNode = {
-      kind: 'keyword',
-      key: this.keywordKey(keyNode),
-      value: interpolated.length === 0 ? value : this.keywordWithInterpolatedKey(keyNode, interpolated, value),
-      ...this.at(pair.start, pair),
-    };
+    if (interpolated.length > 0) return this.keywordWithInterpolatedKey(keyNode, interpolated, value);
+    const node: KeywordNode = { kind: 'keyword', key: this.keywordKey(keyNode), value, ...this.at(pair.start, pair) };
     return node;
   }
 
@@ -224,27 +226,28 @@ export class AstConverter {
   }
 
   /**
-   * `%{a => 1, b: 2}` is `{:%{}, _, [{a, 1}, {:b, 2}]}`; `%{m | a: 1}` is
-   * `{:%{}, _, [{:|, _, [m, [a: 1]]}]}`; `%S{...}` is `{:%, _, [S, {:%{}, _, ...}]}`.
+   * `%{a => 1, b: 2}` is `{:%{}, _, [{a, 1}, {:b, 2}]}`; `%{m | a: 1, b => 2}` is
+   * `{:%{}, _, [{:|, _, [m, [a: 1, {b, 2}]]}]}`; `%S{...}` is `{:%, _, [S, {:%{}, _, ...}]}`.
+   * Elixir places a map at its `{`.
    */
   private map(node: ConcreteNode): AstNode {
     const struct = node.children.find((child) => child.type === 'struct');
     const content = node.children.find((child) => child.type === 'map_content');
-    const entries: AstNode[] = [];
-    for (const child of content?.children ?? []) {
-      if (child.type === 'keywords') {
-        for (const pair of child.children) entries.push(this.keyword(pair));
-      } else if (child.type === 'binary_operator' && this.operatorOf(child).text === '=>') {
-        const key = this.expression(child.children[0]!);
-        const value = this.expression(child.children[1]!);
-        entries.push({ kind: 'tuple', items: [key, value], ...this.at(child.start, child) });
-      } else {
-        entries.push(this.expression(child));
-      }
+    const contentChildren = (content?.children ?? []).map((child) => this.reassociateArrow(child));
+    const [first, ...rest] = contentChildren;
+    let entries: AstNode[];
+    if (first && first.type === 'binary_operator' && this.operatorOf(first).text === '|' && first.children.length === 2) {
+      // The update syntax: everything after `|` is one list, in Elixir as in the source.
+      const updated = this.expression(first.children[0]!);
+      const changes = this.mapEntries([first.children[1]!, ...rest]);
+      const changeList: ListNode = { kind: 'list', items: changes, ...this.at(first.children[1]!.start, { start: first.children[1]!.start, end: content!.end }) };
+      const operator = this.operatorOf(first);
+      entries = [this.operatorCall('|', this.at(operator.start, { start: first.start, end: content!.end }), [updated, changeList])];
+    } else {
+      entries = this.mapEntries(contentChildren);
     }
-    if (!struct) return this.syntheticCall('%{}', node, entries);
-    const structName = struct.children[0] ? this.expression(struct.children[0]) : this.errorAt(struct);
-    const mapStart = struct.end;
+    const braceOffset = this.text.indexOf('{', struct ? struct.end : node.start);
+    const brace = braceOffset === -1 ? node.start : braceOffset;
     const mapPart: CallNode = {
       kind: 'call',
       name: '%{}',
@@ -253,9 +256,44 @@ export class AstConverter {
       operator: false,
       doBlock: false,
       endLine: null,
-      ...this.at(mapStart, { start: mapStart, end: node.end }),
+      ...this.at(brace, { start: struct ? brace : node.start, end: node.end }),
     };
+    if (!struct) return mapPart;
+    const structName = struct.children[0] ? this.expression(struct.children[0]) : this.errorAt(struct);
     return this.syntheticCall('%', node, [structName, mapPart]);
+  }
+
+  private mapEntries(children: readonly ConcreteNode[]): AstNode[] {
+    const entries: AstNode[] = [];
+    for (const child of children) {
+      if (child.type === 'keywords') {
+        for (const pair of child.children) entries.push(this.keyword(pair));
+      } else if (child.type === 'binary_operator' && child.children.length === 2 && this.operatorOf(child).text === '=>') {
+        const key = this.expression(child.children[0]!);
+        const value = this.expression(child.children[1]!);
+        entries.push({ kind: 'tuple', items: [key, value], ...this.at(child.start, child) });
+      } else {
+        entries.push(this.expression(child));
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * In a map, `k => a :: t` and `k => a | b` mean `k => (a :: t)` and `k => (a | b)` (`=>` binds
+   * loosest there), but tree-sitter-elixir parses them as `(k => a) :: t`; this rotates them back.
+   * The rebuilt nodes keep their children's spans, so operators are still read from the source.
+   */
+  private reassociateArrow(node: ConcreteNode): ConcreteNode {
+    if (node.type !== 'binary_operator' || node.children.length !== 2) return node;
+    const operator = this.operatorOf(node).text;
+    if (operator === '=>') return node;
+    const left = this.reassociateArrow(node.children[0]!);
+    if (left.type !== 'binary_operator' || left.children.length !== 2 || this.operatorOf(left).text !== '=>') return node;
+    const [key, value] = left.children as [ConcreteNode, ConcreteNode];
+    const right = node.children[1]!;
+    const inner: ConcreteNode = { type: 'binary_operator', start: value.start, end: right.end, children: [value, right] };
+    return { type: 'binary_operator', start: key.start, end: node.end, children: [key, inner] };
   }
 
   /** `(a; b)`, interpolations, bodies: Elixir's `__block__`, or the expression when there is one. */
@@ -326,18 +364,28 @@ export class AstConverter {
       return { kind: 'list', items: children.map((clause) => this.stabClause(clause)), ...this.at(node.start, node) };
     }
     const expressions = this.sequence(children);
-    if (expressions.length === 1) return expressions[0]!;
+    if (expressions.length === 1 && !needsBlock(expressions[0]!)) return expressions[0]!;
     return this.syntheticCall('__block__', node, expressions);
   }
 
   private unaryOperator(node: ConcreteNode): AstNode {
     const operand = node.children[0];
-    const operatorText = this.slice({ start: node.start, end: operand ? operand.start : node.end })
+    const written = this.slice({ start: node.start, end: operand ? operand.start : node.end })
       .replace(/#[^\n]*/g, '')
-      .trim()
-      .replace(/\($/, '')
       .trim();
-    const args = operand ? [this.expression(operand)] : [];
+    const parenthesised = written.endsWith('(');
+    const operatorText = written.replace(/\($/, '').trim();
+    let args: AstNode[] = [];
+    if (operand) {
+      const converted = this.expression(operand);
+      // `&(not x)`: the parentheses are a block, and Elixir keeps a one-expression block of a
+      // unary `not`/`!` or `unquote_splicing` (see `needsBlock`).
+      args = [
+        parenthesised && needsBlock(converted)
+          ? this.syntheticCall('__block__', { start: this.text.lastIndexOf('(', operand.start), end: operand.end }, [converted])
+          : converted,
+      ];
+    }
     return { ...this.syntheticCall(operatorText, node, args), operator: true };
   }
 
@@ -363,6 +411,12 @@ export class AstConverter {
     if (operator.text === 'not in') {
       const inCall = this.operatorCall('in', position, [...left, right]);
       return this.operatorCall('not', position, [inCall]);
+    }
+    // The deprecated `not x in y` (and `!x in y`) is `not(x in y)` in Elixir.
+    const [onlyLeft] = left;
+    if (operator.text === 'in' && left.length === 1 && onlyLeft!.kind === 'call' && onlyLeft!.operator && (onlyLeft!.name === 'not' || onlyLeft!.name === '!') && onlyLeft!.args.length === 1) {
+      const inCall = this.operatorCall('in', position, [onlyLeft!.args[0]!, right]);
+      return { ...onlyLeft!, args: [inCall], end: node.end };
     }
     return this.operatorCall(operator.text, position, [...left, right]);
   }
@@ -394,12 +448,14 @@ export class AstConverter {
     const [leftNode, rightNode] = node.children;
     if (!leftNode || !rightNode) return this.errorAt(node);
     const left = this.expression(leftNode);
+    // Elixir places `x.Foo` and `A.{B, C}` at their dot.
+    const dotOffset = this.dotOffset(leftNode, rightNode);
     if (rightNode.type === 'alias') {
       const rest = this.alias(rightNode).segments as string[];
       if (left.kind === 'alias') {
         return { kind: 'alias', segments: [...left.segments, ...rest], ...this.at(node.start, node) };
       }
-      return { kind: 'alias', segments: [left, ...rest], ...this.at(node.start, node) };
+      return { kind: 'alias', segments: [left, ...rest], ...this.at(dotOffset, node) };
     }
     if (rightNode.type === 'tuple') {
       // `A.{B, C}`: Elixir's `{{:., _, [A, :{}]}, _, [B, C]}`.
@@ -411,7 +467,7 @@ export class AstConverter {
         parens: true,
         doBlock: false,
         endLine: null,
-        ...this.at(rightNode.start, node),
+        ...this.at(dotOffset, node),
       };
     }
     return {
@@ -424,6 +480,13 @@ export class AstConverter {
       endLine: null,
       ...this.at(rightNode.start, node),
     };
+  }
+
+  /** The `.` between a receiver and what follows it, skipping comments and blank space. */
+  private dotOffset(left: ConcreteNode, right: ConcreteNode | undefined): number {
+    const between = this.text.slice(left.end, right ? right.start : left.end + 256);
+    const match = /^(?:\s|#[^\n]*)*\./.exec(between);
+    return match ? left.end + match[0].length - 1 : left.end;
   }
 
   private memberName(node: ConcreteNode): string {
@@ -464,7 +527,13 @@ export class AstConverter {
     if (targetNode.type === 'dot') {
       const [receiverNode, memberNode] = targetNode.children;
       if (receiverNode && !memberNode) {
-        return { kind: 'anonymousCall', fun: this.expression(receiverNode), args, ...this.at(targetNode.start, node) };
+        // Elixir places `fun.(x)` at its dot.
+        return {
+          kind: 'anonymousCall',
+          fun: this.expression(receiverNode),
+          args,
+          ...this.at(this.dotOffset(receiverNode, undefined), node),
+        };
       }
       if (receiverNode && memberNode) {
         return {
@@ -479,14 +548,10 @@ export class AstConverter {
         };
       }
     }
-    return {
-      kind: 'dynamicCall',
-      form: this.expression(targetNode),
-      args,
-      doBlock,
-      endLine,
-      ...this.at(targetNode.start, node),
-    };
+    const form = this.expression(targetNode);
+    // `x.unquote(f)(args)` is placed, like any remote call, at the called name.
+    const position = form.kind === 'remote' ? { line: form.line, column: form.column } : this.lines.elixirPosition(targetNode.start);
+    return { kind: 'dynamicCall', form, args, doBlock, endLine, start: node.start, end: node.end, ...position };
   }
 
   /** `do … else … end` as Elixir's `[do: ..., else: ...]`. */
@@ -597,10 +662,30 @@ export class AstConverter {
   }
 }
 
+/**
+ * Elixir's parser keeps a one-expression block when the expression is a unary `not`/`!` or an
+ * `unquote_splicing` (`build_block/1` in elixir_parser.yrl), so paths below it match Elixir's.
+ */
+function needsBlock(node: AstNode): boolean {
+  if (node.kind !== 'call' || node.args.length !== 1) return false;
+  return node.name === 'unquote_splicing' || (node.operator && (node.name === 'not' || node.name === '!'));
+}
+
 /** `do` opening a block, not the `do:` keyword. */
 const DO_KEYWORD = /^\s*do(?![\w?!:])/;
 
-/** Resolves the escapes that matter for names (`\\`, `\"`, `\'`); others stay as written. */
+/** Resolves escapes as Elixir does in quoted atoms and names (`\n`, `\x41`, `\u{1F600}`, `\"`). */
 function unescapeQuoted(text: string): string {
-  return text.includes('\\') ? text.replace(/\\(["'\\])/g, '$1') : text;
+  if (!text.includes('\\')) return text;
+  return text.replace(/\\(x\{[0-9a-fA-F]+\}|x[0-9a-fA-F]{1,2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[\s\S])/g, (_, escape: string) => {
+    if (escape.length > 1) {
+      const hex = escape.slice(1).replace(/[{}]/g, '');
+      return String.fromCodePoint(Number.parseInt(hex, 16));
+    }
+    return SIMPLE_ESCAPES[escape] ?? escape;
+  });
 }
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n', t: '\t', r: '\r', s: ' ', e: '\x1b', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '',
+};
