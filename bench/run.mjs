@@ -1,20 +1,22 @@
 // The benchmark harness behind `npm run bench`. Each benchmark is a named section in `benchSections`;
 // a section runs its measurements as separate child processes (so every run is cold: a new process
 // with nothing cached in memory but the operating system's page cache) and returns plain tables that
-// are printed to stdout and, with --write, kept in bench/RESULTS.md.
+// are printed to stdout and, with --write, kept in bench/RESULTS.md. Tables give the median, the
+// minimum and the maximum of the runs; the maximum shows how quiet the machine was.
 //
 //   node bench/run.mjs [--runs N] [--only NAME[,NAME]] [--write] [--cli PATH]
 //
-//   --runs N     runs per measurement (default 5); the tables give the median and the minimum
+//   --runs N     runs per measurement (default 5)
 //   --only NAME  run only the named sections (repeatable or comma-separated); see --help for names
 //   --write      rewrite the sections that ran in bench/RESULTS.md (other sections are kept)
 //   --cli PATH   the CLI to measure (default dist/cli.js), e.g. a stand-in or an older build
 //
-// Peak RSS comes from GNU time (`/usr/bin/time -f %M -o FILE`), which reports the largest resident set
-// of the measured process and every descendant it waited for; worker threads share their process, so
-// that is the whole CLI. Without GNU time, node processes are started with a tiny `--import` hook
-// that records `process.resourceUsage().maxRSS` on exit, and the Elixir baseline's RSS is not shown.
-// Either way the wrapper's own start-up (about a millisecond) is inside the measured wall time.
+// Peak RSS and CPU time come from GNU time (`/usr/bin/time -f '%M %U %S' -o FILE`): the resident set of
+// the largest single process among the measured one and the descendants it waited for (worker threads
+// share their process, so that is the whole CLI), and the user+system CPU seconds of all of them.
+// Without GNU time, node processes are started with a tiny `--import` hook that records
+// `process.resourceUsage()` on exit, and the Elixir baseline's RSS and CPU time are not shown.
+// Either way the wrapper's own start-up is inside the measured wall time (a few milliseconds at most).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,16 +49,20 @@ async function main(argv) {
   const selectedSections = selectSections(options.onlyNames);
   const context = createContext(options);
   checkPrerequisites(context, selectedSections);
-  const machine = describeMachine(context);
+  const machine = describeMachine();
   const results = [];
   for (const section of selectedSections) {
-    logProgress(`${section.name}: starting (${context.runCount} runs per measurement)`);
+    logProgress(`${section.name}: starting (${context.runCount} run(s) per measurement)`);
     const result = await section.run(context);
     results.push({ section, result });
     process.stdout.write(renderText(section, result) + '\n');
   }
+  const loadAverages =
+    `1-minute load average ${machine.loadAverageAtStart} at the start and ${currentLoadAverage()} at the end ` +
+    '(the end figure includes the benchmark itself)';
+  process.stdout.write(`${loadAverages}; ${machine.coreCount} cores.\n`);
   if (options.write) {
-    writeResultsFile(results, machine, context);
+    writeResultsFile(results, { ...machine, loadAverages }, context);
     logProgress(`wrote ${path.relative(process.cwd(), resultsPath)}`);
   }
   return 0;
@@ -115,7 +121,7 @@ async function runAnalyzeSection(context) {
 }
 
 function readCliRun(run, measurement) {
-  const outputText = fs.readFileSync(measurement.outputPath, 'utf8');
+  const outputText = readFileOrEmpty(measurement.outputPath);
   const outputLines = outputText.split('\n').filter((line) => line.length > 0);
   let invalidOutputLineCount = 0;
   for (const line of outputLines) {
@@ -158,14 +164,26 @@ function summariseAnalyzeRuns(context, corpus, runsByKey) {
     label,
     formatMs(wall.median),
     formatMs(wall.min),
+    formatMs(wall.max),
     formatRate(corpus.fileCount / (wall.median / 1000)),
     formatRate(corpus.lineCount / (wall.median / 1000)),
     formatDecimal(corpus.byteCount / 1e6 / (wall.median / 1000), 2),
+    runs ? formatCpuSeconds(runs) : '—',
     runs ? formatPeakRss(runs) : '—',
   ];
   const mainTable = {
-    columns: ['measurement', 'wall median ms', 'wall min ms', 'files/s', 'lines/s', 'MB/s', 'peak RSS MiB'],
-    alignRight: [false, true, true, true, true, true, true],
+    columns: [
+      'measurement',
+      'wall median ms',
+      'wall min ms',
+      'wall max ms',
+      'files/s',
+      'lines/s',
+      'MB/s',
+      'CPU s',
+      'peak RSS MiB',
+    ],
+    alignRight: [false, true, true, true, true, true, true, true, true],
     rows: [
       throughputRow(`ElixirScope, default jobs (${defaultWorkers})`, defaultWall, defaultRuns),
       throughputRow(`ElixirScope, --jobs 1 (${singleJobWorkers})`, singleJobWall, singleJobRuns),
@@ -198,7 +216,7 @@ function summariseAnalyzeRuns(context, corpus, runsByKey) {
   };
   const inProcessTable = {
     heading: 'ElixirScope\'s own figures (ELIXIRSCOPE_TIMINGS=1), medians',
-    columns: ['run', 'in-process wall ms', 'parseMs', 'outside in-process wall ms'],
+    columns: ['run', 'in-process wall ms', 'parse ms (summed over threads)', 'outside in-process wall ms'],
     alignRight: [false, true, true, true],
     rows: [inProcessRow('default jobs', defaultRuns), inProcessRow('--jobs 1', singleJobRuns)],
   };
@@ -207,15 +225,17 @@ function summariseAnalyzeRuns(context, corpus, runsByKey) {
   return {
     summary: [
       `Corpus: ${corpus.displayPath} — ${corpus.fileCount} files, ${formatInteger(corpus.lineCount)} lines, ` +
-        `${formatDecimal(corpus.byteCount / 1e6, 2)} MB; ${context.runCount} runs per measurement.`,
+        `${formatDecimal(corpus.byteCount / 1e6, 2)} MB; ${context.runCount} run(s) per measurement.`,
     ],
     tables: [mainTable, ratioTable, inProcessTable],
     notes: [
-      `Commands: \`node ${path.relative(repoRoot, context.cliPath)} analyze CORPUS --out /tmp/….jsonl [--jobs 1]\` ` +
+      `Commands: \`node ${displayPath(context.cliPath)} analyze CORPUS --out /tmp/….jsonl [--jobs 1]\` ` +
         'with ELIXIRSCOPE_TIMINGS=1, and `elixir bench/analyzeBaseline.exs CORPUS`, interleaved round by round.',
       'Wall time runs from spawn to exit of the child process. Throughputs use the median wall time; ' +
         'MB = 10^6 bytes; lines are newline characters, plus one for a last line without one.',
-      `Peak RSS (median over runs): ${context.rssProbe.description}.`,
+      `Peak RSS and CPU time (user + system; medians over runs): ${context.resourceProbe.description}. ` +
+        'CPU time above wall time means more than one core was busy. A wide gap between wall min and max ' +
+        'means the machine was not quiet: compare medians of one run, not across runs.',
       'The baseline reads the same file list (`Path.wildcard("**/*.{ex,exs}", match_dot: true)`) and times only ' +
         '`Code.string_to_quoted(src, columns: true, token_metadata: true, emit_warnings: false)` over every ' +
         'file, one after another on one scheduler; "whole process" adds VM start, compiling the script and ' +
@@ -246,8 +266,14 @@ function checkCliRuns(label, runs, corpus) {
       ['bytes', corpus.byteCount],
       ['lines', corpus.lineCount],
     ]) {
-      if (run.timings[field] !== expected) {
-        oddities.add(`${label}: the CLI reports ${field}=${run.timings[field]}, the corpus has ${expected}.`);
+      const reported = run.timings[field];
+      if (typeof reported === 'number' && reported !== expected) {
+        const hint =
+          field === 'lines' && reported - expected === corpus.filesEndingWithNewline
+            ? ' (the difference is the number of files ending in a newline: the CLI counts the empty ' +
+              '"line" after the last newline)'
+            : '';
+        oddities.add(`${label}: the CLI reports ${field}=${reported}, the corpus has ${expected}${hint}.`);
       }
     }
     if (run.outputLineCount !== corpus.fileCount) {
@@ -281,9 +307,15 @@ function describeWorkers(runs) {
 }
 
 function formatPeakRss(runs) {
-  const values = runs.map((run) => run.peakRssKiB).filter((value) => typeof value === 'number');
+  const values = runs.map((run) => run.usage?.peakRssKiB).filter((value) => typeof value === 'number');
   if (values.length === 0) return 'n/a';
   return formatDecimal(summarise(values).median / 1024, 0);
+}
+
+function formatCpuSeconds(runs) {
+  const values = runs.map((run) => run.usage?.cpuSeconds).filter((value) => typeof value === 'number');
+  if (values.length === 0) return 'n/a';
+  return formatDecimal(summarise(values).median, 2);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -298,7 +330,7 @@ function createContext(options) {
     cliPath: options.cliPath,
     commandLine: options.commandLine,
     temporaryDirectory,
-    rssProbe: chooseRssProbe(temporaryDirectory),
+    resourceProbe: chooseResourceProbe(temporaryDirectory),
     corpus: () => (corpus ??= loadCorpus()),
   };
 }
@@ -306,13 +338,16 @@ function createContext(options) {
 function checkPrerequisites(context, sections) {
   const required = new Set(sections.flatMap((section) => section.requires));
   if (required.has('cli') && !fs.existsSync(context.cliPath)) {
-    const shown = path.relative(process.cwd(), context.cliPath) || context.cliPath;
-    throw new BenchError(`${shown} not found — run \`npm run build\` first (or use \`npm run bench\`).`);
+    throw new BenchError(
+      `${displayPath(context.cliPath)} not found — run \`npm run build\` first (or use \`npm run bench\`).`,
+    );
   }
   if (required.has('elixir')) {
     const probe = spawnSync('elixir', ['--version'], { encoding: 'utf8' });
     if (probe.error?.code === 'ENOENT') {
-      throw new BenchError('`elixir` is not installed (not on PATH); the baseline needs it (Debian: apt-get install elixir).');
+      throw new BenchError(
+        '`elixir` is not installed (not on PATH); the baseline needs it (Debian: apt-get install elixir).',
+      );
     }
     if (probe.status !== 0) {
       throw new BenchError(`\`elixir --version\` failed with ${probe.status}` + formatStderrTail(probe.stderr ?? ''));
@@ -339,14 +374,16 @@ function loadCorpus() {
   let fileCount = 0;
   let byteCount = 0;
   let lineCount = 0;
+  let filesEndingWithNewline = 0;
   // Reading every file here also warms the page cache, so that no measured run pays for the disk.
   for (const filePath of listElixirFiles(root)) {
     const content = fs.readFileSync(filePath);
     fileCount++;
     byteCount += content.length;
     lineCount += countLines(content);
+    if (content.length > 0 && content[content.length - 1] === 10) filesEndingWithNewline++;
   }
-  return { root, displayPath: path.relative(repoRoot, root), fileCount, byteCount, lineCount };
+  return { root, displayPath: displayPath(root), fileCount, byteCount, lineCount, filesEndingWithNewline };
 }
 
 /** Every regular .ex/.exs file under root, dot-files and dot-folders included, symbolic links not followed. */
@@ -374,53 +411,67 @@ function countLines(content) {
 // ---------------------------------------------------------------------------------------------------
 // Running one measured child process.
 
+/** GNU time's report, and the hook's: peak RSS in KiB, user and system CPU seconds. */
+const gnuTimeFormat = '%M %U %S';
+
 /**
- * How peak RSS is read: GNU time where it works, else a preload hook for node processes only.
- * Chosen once, by trying GNU time on `true`.
+ * How peak RSS and CPU time are read: GNU time where it works, else a preload hook for node processes
+ * only. Chosen once, by trying GNU time on `true`.
  */
-function chooseRssProbe(temporaryDirectory) {
+function chooseResourceProbe(temporaryDirectory) {
   const probeFile = path.join(temporaryDirectory, 'time-probe.txt');
-  const probe = spawnSync('/usr/bin/time', ['-f', '%M', '-o', probeFile, 'true'], { stdio: 'ignore' });
-  const gnuTimeWorks = probe.status === 0 && /^\d+\s*$/m.test(readFileOrEmpty(probeFile));
+  const probe = spawnSync('/usr/bin/time', ['-f', gnuTimeFormat, '-o', probeFile, 'true'], { stdio: 'ignore' });
+  const gnuTimeWorks = probe.status === 0 && parseUsage(readFileOrEmpty(probeFile)) !== null;
   if (gnuTimeWorks) {
     return {
       kind: 'gnuTime',
-      description: 'GNU time (`/usr/bin/time -f %M`), the largest resident set of the process and its descendants',
+      description:
+        "GNU time (`/usr/bin/time -f '%M %U %S'`): the resident set of the largest single process among the " +
+        'measured one and the descendants it waited for (worker threads are inside the process), and the CPU ' +
+        'time of all of them',
     };
   }
   return {
     kind: 'nodeHook',
     description:
-      '`process.resourceUsage().maxRSS` recorded on exit by an `--import` hook (GNU time not found); ' +
+      '`process.resourceUsage()` recorded on exit by an `--import` hook (GNU time not found); ' +
       'not measured for the Elixir baseline',
   };
 }
 
-const nodeRssHookSource = [
+const nodeUsageHookSource = [
   "import { writeFileSync } from 'node:fs';",
   "import { isMainThread } from 'node:worker_threads';",
-  'const target = process.env.ELIXIRSCOPE_BENCH_RSS_FILE;',
-  "if (isMainThread && target) process.on('exit', () => writeFileSync(target, String(process.resourceUsage().maxRSS)));",
+  'const target = process.env.ELIXIRSCOPE_BENCH_USAGE_FILE;',
+  "if (isMainThread && target) process.on('exit', () => {",
+  '  const usage = process.resourceUsage();',
+  '  writeFileSync(target, `${usage.maxRSS} ${usage.userCPUTime / 1e6} ${usage.systemCPUTime / 1e6}`);',
+  '});',
 ].join('\n');
 
 async function measureProcess(context, measurement) {
-  const rssFile = path.join(context.temporaryDirectory, `rss-${measurement.key}.txt`);
-  fs.rmSync(rssFile, { force: true });
+  const usageFile = path.join(context.temporaryDirectory, `usage-${measurement.key}.txt`);
+  fs.rmSync(usageFile, { force: true });
   let command = measurement.command;
   let args = measurement.args;
   let environment = measurement.environment;
-  if (context.rssProbe.kind === 'gnuTime') {
-    args = ['-f', '%M', '-o', rssFile, command, ...args];
+  if (context.resourceProbe.kind === 'gnuTime') {
+    args = ['-f', gnuTimeFormat, '-o', usageFile, command, ...args];
     command = '/usr/bin/time';
   } else if (measurement.isNode) {
-    args = ['--import', `data:text/javascript,${encodeURIComponent(nodeRssHookSource)}`, ...args];
-    environment = { ...environment, ELIXIRSCOPE_BENCH_RSS_FILE: rssFile };
+    args = ['--import', `data:text/javascript,${encodeURIComponent(nodeUsageHookSource)}`, ...args];
+    environment = { ...environment, ELIXIRSCOPE_BENCH_USAGE_FILE: usageFile };
   }
   const run = await runChild(command, args, environment);
-  // GNU time puts "Command exited with non-zero status N" before the figure; the figure is the last line.
-  const rssText = readFileOrEmpty(rssFile).trim().split('\n').at(-1);
-  const peakRssKiB = /^\d+$/.test(rssText ?? '') ? Number(rssText) : null;
-  return { ...run, peakRssKiB };
+  return { ...run, usage: parseUsage(readFileOrEmpty(usageFile)) };
+}
+
+/** Reads "KiB user system"; GNU time puts "Command exited with non-zero status N" before it. */
+function parseUsage(text) {
+  const fields = (text.trim().split('\n').at(-1) ?? '').split(' ');
+  const numbers = fields.map((field) => (field.trim() === '' ? NaN : Number(field)));
+  if (numbers.length !== 3 || !numbers.every(Number.isFinite)) return null;
+  return { peakRssKiB: numbers[0], cpuSeconds: numbers[1] + numbers[2] };
 }
 
 function runChild(command, args, environment) {
@@ -448,7 +499,7 @@ function runChild(command, args, environment) {
 }
 
 function describeCommand(measurement) {
-  const shownArgs = measurement.args.map((arg) => (path.isAbsolute(arg) ? path.relative(repoRoot, arg) || arg : arg));
+  const shownArgs = measurement.args.map((arg) => (path.isAbsolute(arg) ? displayPath(arg) : arg));
   const shownCommand = measurement.isNode ? 'node' : measurement.command;
   return `\`${[shownCommand, ...shownArgs].join(' ')}\``;
 }
@@ -490,7 +541,7 @@ function renderMarkdownSection(section, result, machine, context) {
     `Measured ${machine.date} with \`${context.commandLine}\` at revision ${machine.revision}.`,
     '',
     `Machine: ${machine.cpuModel}, ${machine.coreCount} cores, ${machine.memory}, ${machine.operatingSystem}; ` +
-      `${machine.nodeVersion}; ${machine.elixirVersion}.`,
+      `${machine.nodeVersion}; ${machine.elixirVersion}; ${machine.loadAverages}.`,
     '',
     ...result.summary,
     '',
@@ -522,25 +573,31 @@ Figures written by \`bench/run.mjs --write\`. \`npm run bench\` only prints them
 file. To refresh it, on an otherwise idle machine:
 
 \`\`\`
-npm run build && node bench/run.mjs --write            # every section
+npm run build && node bench/run.mjs --write                  # every section
 npm run build && node bench/run.mjs --write --only analyze   # one section; the others are kept
 \`\`\`
 
-Each section below is replaced as a whole between its \`bench:section\` markers; edit outside them.
+\`--write\` replaces each section that ran between its \`bench:section\` markers and keeps everything
+else, so comments belong outside the markers.
 `;
 
+/**
+ * Replaces each section that ran between its markers, in place; a section new to the file goes at its
+ * end, and a missing file starts from the preamble. Text outside the markers is kept as it is.
+ */
 function writeResultsFile(results, machine, context) {
-  const existing = readFileOrEmpty(resultsPath);
-  const blocks = new Map();
-  const blockPattern = /<!-- bench:section (\S+) -->[\s\S]*?<!-- \/bench:section \1 -->/g;
-  for (const match of existing.matchAll(blockPattern)) blocks.set(match[1], match[0]);
+  let text = readFileOrEmpty(resultsPath) || resultsPreamble;
   for (const { section, result } of results) {
-    blocks.set(section.name, renderMarkdownSection(section, result, machine, context));
+    const block = renderMarkdownSection(section, result, machine, context);
+    const start = text.indexOf(sectionStartMarker(section.name));
+    const endMarker = sectionEndMarker(section.name);
+    const end = start === -1 ? -1 : text.indexOf(endMarker, start);
+    text =
+      end === -1
+        ? `${text.trimEnd()}\n\n${block}\n`
+        : text.slice(0, start) + block + text.slice(end + endMarker.length);
   }
-  const registryOrder = benchSections.map((section) => section.name).filter((name) => blocks.has(name));
-  const others = [...blocks.keys()].filter((name) => !registryOrder.includes(name));
-  const body = [...registryOrder, ...others].map((name) => blocks.get(name)).join('\n\n');
-  fs.writeFileSync(resultsPath, `${resultsPreamble}\n${body}\n`);
+  fs.writeFileSync(resultsPath, text);
 }
 
 function sectionStartMarker(name) {
@@ -551,7 +608,11 @@ function sectionEndMarker(name) {
   return `<!-- /bench:section ${name} -->`;
 }
 
-function describeMachine(context) {
+function currentLoadAverage() {
+  return formatDecimal(os.loadavg()[0], 2);
+}
+
+function describeMachine() {
   const commandOutput = (command, args) => {
     const result = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8' });
     return result.status === 0 ? result.stdout.trim() : '';
@@ -569,6 +630,7 @@ function describeMachine(context) {
     nodeVersion: `node ${commandOutput(process.execPath, ['--version']) || process.version}`,
     elixirVersion: elixirLine || 'Elixir not found',
     revision: `${revision}${dirty ? ' (with uncommitted changes)' : ''}`,
+    loadAverageAtStart: currentLoadAverage(),
   };
 }
 
@@ -634,7 +696,7 @@ function summarise(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { median, min: sorted[0] };
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
 function lastJsonLine(text) {
@@ -647,6 +709,12 @@ function lastJsonLine(text) {
     }
   }
   return null;
+}
+
+/** A path relative to the repository when it lies inside it, else absolute. */
+function displayPath(absolutePath) {
+  const relativePath = path.relative(repoRoot, absolutePath);
+  return relativePath === '' || relativePath.startsWith('..') ? absolutePath : relativePath;
 }
 
 function readFileOrEmpty(filePath) {

@@ -87,6 +87,7 @@ async function analyzeCommand(args: readonly string[]): Promise<number> {
   const started = performance.now();
   let bytes = 0;
   let lines = 0;
+  let parseMs = 0;
   let withSyntaxErrors = 0;
   const failedFiles: string[] = [];
   await analyzeFiles(root, files, {
@@ -95,6 +96,7 @@ async function analyzeCommand(args: readonly string[]): Promise<number> {
       output.write(`${result.json}\n`);
       bytes += result.bytes;
       lines += result.lines;
+      parseMs += result.parseMs;
       if (result.failed) failedFiles.push(result.file);
       else if (result.json.includes('"parse_ok":false')) withSyntaxErrors++;
       progress?.update(result.index + 1);
@@ -113,7 +115,8 @@ async function analyzeCommand(args: readonly string[]): Promise<number> {
       '\n',
   );
   if (process.env.ELIXIRSCOPE_TIMINGS === '1') {
-    process.stderr.write(`${JSON.stringify({ files: files.length, bytes, lines, wallMs: Math.round(wallMs), workers: Math.min(jobs, files.length) })}\n`);
+    const timings = { files: files.length, bytes, lines, wallMs: Math.round(wallMs), parseMs: Math.round(parseMs), workers: Math.min(jobs, files.length) };
+    process.stderr.write(`${JSON.stringify(timings)}\n`);
   }
   return failedFiles.length > 0 ? 1 : 0;
 }

@@ -25,10 +25,14 @@ export interface FileAnalysis {
   /** Per clause, in the order of `definitions.functions`. */
   readonly references: ClauseReferences[];
   readonly nodeIds: FileNodeIds;
+  /** Time spent parsing (tree-sitter, copying its tree, building the AST), for benchmarks. */
+  readonly parseMs: number;
 }
 
 export function analyzeSource(parser: ElixirParser, path: string, text: string): FileAnalysis {
+  const parseStart = performance.now();
   const parse = parser.parse(text);
+  const parseMs = performance.now() - parseStart;
   const sourceText = (node: AstNode) => text.slice(node.start, node.end);
   const definitions = findDefinitions(parse.forms, sourceText);
   const inventories = moduleInventories(definitions.functions);
@@ -36,7 +40,7 @@ export function analyzeSource(parser: ElixirParser, path: string, text: string):
     findClauseReferences(clause, inventories.get(clause.module) ?? new Set(), sourceText),
   );
   const nodeIds = new FileNodeIds(parse.forms, definitions, parse.lines, path);
-  return { path, parse, definitions, references, nodeIds };
+  return { path, parse, definitions, references, nodeIds, parseMs };
 }
 
 export function inventoryRecord(analysis: FileAnalysis, text: string): InventoryRecord {

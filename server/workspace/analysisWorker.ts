@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       json: JSON.stringify(result.record),
       bytes: result.bytes,
       lines: result.lines,
+      parseMs: result.parseMs,
       failed: result.failed,
     };
     port.postMessage(response);

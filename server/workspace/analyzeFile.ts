@@ -12,6 +12,7 @@ export interface AnalyzedFile {
   readonly record: InventoryRecord;
   readonly bytes: number;
   readonly lines: number;
+  readonly parseMs: number;
   /** The file could not be read or analysed at all (as opposed to having syntax errors). */
   readonly failed: boolean;
 }
@@ -26,7 +27,7 @@ export function analyzeFileOnDisk(parser: ElixirParser, root: string, relativePa
       source.warning && record.parse_ok
         ? { ...record, parse_ok: false, error: { line: null, column: null, message: source.warning } }
         : record;
-    return { record: withWarning, bytes: source.bytes, lines: analysis.parse.lines.lineCount, failed: false };
+    return { record: withWarning, bytes: source.bytes, lines: lineCount(source.text), parseMs: analysis.parseMs, failed: false };
   } catch (error) {
     // The analysis is written never to throw on bad code; if it does, that is our bug, and one
     // file's worth of output is lost rather than the whole run.
@@ -47,6 +48,15 @@ export function failedFile(relativePath: string, message: string): AnalyzedFile 
     },
     bytes: 0,
     lines: 0,
+    parseMs: 0,
     failed: true,
   };
+}
+
+/** Lines as editors count them: a final newline ends the last line rather than starting one. */
+function lineCount(text: string): number {
+  if (text === '') return 0;
+  let count = 0;
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
+  return text.endsWith('\n') ? count : count + 1;
 }

@@ -29,6 +29,7 @@ export interface FileResult {
   readonly json: string;
   readonly bytes: number;
   readonly lines: number;
+  readonly parseMs: number;
   readonly failed: boolean;
 }
 
@@ -45,7 +46,7 @@ export async function analyzeFiles(root: string, files: readonly string[], optio
     try {
       files.forEach((file, index) => {
         const result = analyzeFileOnDisk(parser, root, file);
-        emitter.done({ index, json: JSON.stringify(result.record), bytes: result.bytes, lines: result.lines, failed: result.failed });
+        emitter.done({ index, json: JSON.stringify(result.record), bytes: result.bytes, lines: result.lines, parseMs: result.parseMs, failed: result.failed });
       });
     } finally {
       parser.dispose();
@@ -90,7 +91,7 @@ function runPool(root: string, files: readonly string[], jobs: number, start: Wo
         workers.delete(worker);
         if (current !== undefined) {
           const failed = failedFile(files[current]!, `the analysis worker crashed on this file: ${error.message}`);
-          emitter.done({ index: current, json: JSON.stringify(failed.record), bytes: 0, lines: 0, failed: true });
+          emitter.done({ index: current, json: JSON.stringify(failed.record), bytes: 0, lines: 0, parseMs: 0, failed: true });
           remaining--;
           current = undefined;
         }

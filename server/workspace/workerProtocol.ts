@@ -16,5 +16,6 @@ export interface WorkerResponse {
   readonly json: string;
   readonly bytes: number;
   readonly lines: number;
+  readonly parseMs: number;
   readonly failed: boolean;
 }
