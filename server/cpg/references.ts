@@ -17,6 +17,7 @@ import {
   keywordEntries,
   keywordValue,
 } from '../syntax/ast';
+import type { VarBinding } from '../../common/inventory';
 import type { FunctionClause } from './definitions';
 import { type AliasScope, type ModuleName, applyAlias, applyRequire, definedModuleName, expandAlias, moduleFromAtom, withAlias } from './moduleNames';
 
@@ -37,18 +38,8 @@ export interface CallReference {
   readonly node: AstNode;
 }
 
-export type BindingKind =
-  | 'param'
-  | 'match'
-  | 'generator'
-  | 'case'
-  | 'receive'
-  | 'fn'
-  | 'catch'
-  | 'rescue'
-  | 'else'
-  | 'reduce'
-  | 'clause';
+/** How a variable got bound: the construct whose pattern binds it (the oracle's `via`). */
+export type BindingKind = VarBinding;
 
 export interface VariableBinding {
   readonly function: string;
