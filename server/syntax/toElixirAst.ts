@@ -296,7 +296,6 @@ export class AstConverter {
     return { type: 'binary_operator', start: key.start, end: node.end, children: [key, inner] };
   }
 
-  /** `(a; b)`, interpolations, bodies: Elixir's `__block__`, or the expression when there is one. */
   /**
    * Converts a sequence of expressions (a file, a block, a body). When tree-sitter could not parse
    * part of it, the sequence holds ERROR nodes; they are repaired first so that half-typed code
@@ -358,6 +357,7 @@ export class AstConverter {
     });
   }
 
+  /** `(a; b)`, interpolations, bodies: Elixir's `__block__`, or the expression when there is one. */
   private block(node: { start: number; end: number }, children: readonly ConcreteNode[]): AstNode {
     // `(a -> b)` is a list of clauses in Elixir, as in `receive(do: (x -> x))`.
     if (children.length > 0 && children.every((child) => child.type === 'stab_clause')) {
