@@ -122,6 +122,15 @@ function collectSyntaxErrors(tree: Tree, lines: LineIndex): SyntaxError[] {
 function describeError(node: TreeSitterNode, lines: LineIndex): SyntaxError {
   if (node.isMissing) {
     const expected = node.type.trim() || 'token';
+    const opener = node.parent;
+    if (expected === 'end' && opener && (opener.type === 'do_block' || opener.type === 'anonymous_function')) {
+      const keyword = opener.type === 'do_block' ? 'do' : 'fn';
+      const line = lines.elixirPosition(opener.startIndex).line;
+      return {
+        message: `missing terminator: end (for "${keyword}" starting at line ${line})`,
+        ...spanAt(lines, node.startIndex, node.endIndex),
+      };
+    }
     return { message: `missing \`${expected}\``, ...spanAt(lines, node.startIndex, node.endIndex) };
   }
   const unterminated = unterminatedLiteral(node, lines) ?? missingEnd(node, lines);
@@ -158,14 +167,30 @@ function unterminatedLiteral(node: TreeSitterNode, lines: LineIndex): SyntaxErro
 function missingEnd(node: TreeSitterNode, lines: LineIndex): SyntaxError | undefined {
   const source = node.tree.rootNode.text;
   if (source.slice(node.endIndex).trim() !== '') return undefined;
-  const match = /(?:^|[\s)])do(?![\w?!:])/.exec(node.text);
-  if (!match) return undefined;
-  const doOffset = node.startIndex + match.index + match[0].length - 2;
-  const position = lines.elixirPosition(doOffset);
+  const opener = innermostUnclosedBlock(node.text);
+  if (opener === undefined) return undefined;
+  const offset = node.startIndex + opener.index;
+  const position = lines.elixirPosition(offset);
   return {
-    message: `missing terminator: end (for "do" starting at line ${position.line})`,
-    ...spanAt(lines, doOffset, node.endIndex),
+    message: `missing terminator: end (for "${opener.keyword}" starting at line ${position.line})`,
+    ...spanAt(lines, offset, node.endIndex),
   };
+}
+
+/**
+ * The last `do` or `fn` in `text` that no `end` closes, as Elixir's tokenizer reports it.
+ * Strings, charlists, sigils and comments are skipped, roughly: enough for a message.
+ */
+function innermostUnclosedBlock(text: string): { keyword: string; index: number } | undefined {
+  const open: { keyword: string; index: number }[] = [];
+  const token = /#[^\n]*|"""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\[\s\S]|[^"\\])*"|'(?:\\[\s\S]|[^'\\])*'|~[a-zA-Z]+(?:\([^)]*\)|\[[^\]]*\]|\{[^}]*\}|<[^>]*>|\/[^/]*\/|\|[^|]*\|)|(?<![.:@\w])(do|fn|end)\b(?![?!:])/g;
+  for (let match = token.exec(text); match; match = token.exec(text)) {
+    const keyword = match[1];
+    if (keyword === undefined) continue;
+    if (keyword === 'end') open.pop();
+    else open.push({ keyword, index: match.index });
+  }
+  return open[open.length - 1];
 }
 
 function closingDelimiter(opening: string): string {
