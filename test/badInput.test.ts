@@ -151,6 +151,17 @@ for (const [shape, nested] of Object.entries(DEEP_NESTINGS)) {
   });
 }
 
+test('thousands of unclosed blocks are reported as a missing end, not a stack overflow', QUICK, () => {
+  for (const [text, keyword, line] of [
+    ['defmodule A do\n' + '  def f(x) do\n'.repeat(3000), 'do', 3001],
+    ['case x do\n  1 ->\n'.repeat(NESTING), 'do', 2 * NESTING - 1],
+    ['fn x ->\n'.repeat(NESTING), 'fn', NESTING],
+  ] as const) {
+    const analysis = analyzeSource(parser, 'lib/unclosed.ex', text);
+    assert.equal(analysis.parse.errors[0]!.message, `missing terminator: end (for "${keyword}" starting at line ${line})`);
+  }
+});
+
 test('deep nesting of calls, pipes and access is cut and reported, whatever node lands on the cut', QUICK, () => {
   // The depth cut keeps the node at the cut without its children; every node type must convert
   // from that (calls and access used to read a child that was not there).

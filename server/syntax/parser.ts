@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Language, Parser, type Tree, type Node as TreeSitterNode } from 'web-tree-sitter';
 import { LineIndex } from '../../common/lineIndex';
-import type { ParsedSource, SyntaxError } from './ast';
+import type { AstNode, ParsedSource, SyntaxError } from './ast';
 import { copyConcreteTree } from './concreteTree';
 import { AstConverter } from './toElixirAst';
 
@@ -53,7 +53,15 @@ export class ElixirParser {
     try {
       const { root, truncatedAt } = copyConcreteTree(tree, this.typeNames, MAX_NESTING_DEPTH);
       const converter = new AstConverter(text, lines);
-      const forms = converter.forms(root);
+      let forms: AstNode[];
+      try {
+        forms = converter.forms(root);
+      } catch (error) {
+        // The depth limits above should make this unreachable; if some shape still exhausts the
+        // stack, the file gets an error instead of taking the caller down.
+        if (!(error instanceof RangeError)) throw error;
+        return { forms: [], errors: [{ message: 'this file is nested too deeply to analyse', ...spanAt(lines, 0, text.length) }], lines };
+      }
       const errors = tree.rootNode.hasError ? collectSyntaxErrors(tree, lines) : [];
       // A stray `end` inside a region tree-sitter already reported is part of that error.
       errors.push(...converter.errors.filter((error) => !errors.some((reported) => contains(reported, error))));

@@ -315,7 +315,7 @@ export class AstConverter {
    * of the sequence as its block, whose `end` is missing. The syntax errors are reported from the
    * tree as they are; only the AST is repaired.
    */
-  private repairSequence(children: readonly ConcreteNode[]): ConcreteNode[] {
+  private repairSequence(children: readonly ConcreteNode[], depth = 0): ConcreteNode[] {
     const flat: ConcreteNode[] = [];
     for (const child of children) {
       if (child.type === 'ERROR') flat.push(...child.children);
@@ -332,11 +332,13 @@ export class AstConverter {
         merged.push(node);
       }
     }
+    // Thousands of unclosed blocks would nest past what the recursive passes can take.
+    if (depth >= MAX_REPAIRED_NESTING) return merged;
     for (let index = 0; index < merged.length; index++) {
       const node = merged[index]!;
       if (node.type !== 'call' || node.children.some((child) => child.type === 'do_block')) continue;
       if (!DO_KEYWORD.test(this.text.slice(node.end, node.end + 64))) continue;
-      const body = this.repairSequence(merged.slice(index + 1));
+      const body = this.repairSequence(merged.slice(index + 1), depth + 1);
       const end = body.length > 0 ? body[body.length - 1]!.end : node.end;
       const doBlock: ConcreteNode = { type: 'do_block', start: node.end, end, children: body };
       merged.splice(index, merged.length - index, { ...node, end, children: [...node.children, doBlock] });
@@ -670,6 +672,9 @@ function needsBlock(node: AstNode): boolean {
   if (node.kind !== 'call' || node.args.length !== 1) return false;
   return node.name === 'unquote_splicing' || (node.operator && (node.name === 'not' || node.name === '!'));
 }
+
+/** How many unclosed `do` blocks the repair nests; deeper ones stay flat. */
+const MAX_REPAIRED_NESTING = 200;
 
 /** `do` opening a block, not the `do:` keyword. */
 const DO_KEYWORD = /^\s*do(?![\w?!:])/;
