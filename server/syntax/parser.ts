@@ -62,7 +62,7 @@ export class ElixirParser {
         if (!(error instanceof RangeError)) throw error;
         return { forms: [], errors: [{ message: 'this file is nested too deeply to analyse', ...spanAt(lines, 0, text.length) }], lines };
       }
-      const errors = tree.rootNode.hasError ? collectSyntaxErrors(tree, lines) : [];
+      const errors = tree.rootNode.hasError ? collectSyntaxErrors(tree, text, lines) : [];
       // A stray `end` inside a region tree-sitter already reported is part of that error.
       errors.push(...converter.errors.filter((error) => !errors.some((reported) => contains(reported, error))));
       errors.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -94,7 +94,7 @@ export function defaultWasmDirectory(): string {
   return path.join(__dirname, 'media', 'wasm');
 }
 
-function collectSyntaxErrors(tree: Tree, lines: LineIndex): SyntaxError[] {
+function collectSyntaxErrors(tree: Tree, source: string, lines: LineIndex): SyntaxError[] {
   const errors: SyntaxError[] = [];
   let total = 0;
   const cursor = tree.walk();
@@ -105,7 +105,7 @@ function collectSyntaxErrors(tree: Tree, lines: LineIndex): SyntaxError[] {
       let descend = node.hasError;
       if (node.isError || node.isMissing) {
         total++;
-        if (errors.length < MAX_REPORTED_ERRORS) errors.push(describeError(node, lines));
+        if (errors.length < MAX_REPORTED_ERRORS) errors.push(describeError(node, source, lines));
         // An ERROR node's insides are the parser's guesses; its own span is the useful report.
         descend = false;
       }
@@ -127,7 +127,7 @@ function collectSyntaxErrors(tree: Tree, lines: LineIndex): SyntaxError[] {
   return errors;
 }
 
-function describeError(node: TreeSitterNode, lines: LineIndex): SyntaxError {
+function describeError(node: TreeSitterNode, source: string, lines: LineIndex): SyntaxError {
   if (node.isMissing) {
     const expected = node.type.trim() || 'token';
     const opener = node.parent;
@@ -141,7 +141,7 @@ function describeError(node: TreeSitterNode, lines: LineIndex): SyntaxError {
     }
     return { message: `missing \`${expected}\``, ...spanAt(lines, node.startIndex, node.endIndex) };
   }
-  const unterminated = unterminatedLiteral(node, lines) ?? missingEnd(node, lines);
+  const unterminated = unterminatedLiteral(node, source, lines) ?? missingEnd(node, source, lines);
   if (unterminated) return unterminated;
   const text = node.text;
   const firstLine = text.split('\n', 1)[0]!.slice(0, 40);
@@ -153,10 +153,9 @@ function describeError(node: TreeSitterNode, lines: LineIndex): SyntaxError {
  * An unterminated string, charlist, sigil or quoted atom leaves its content as a bare
  * `quoted_content` directly under the ERROR node; say so the way Elixir does.
  */
-function unterminatedLiteral(node: TreeSitterNode, lines: LineIndex): SyntaxError | undefined {
+function unterminatedLiteral(node: TreeSitterNode, source: string, lines: LineIndex): SyntaxError | undefined {
   const content = node.namedChildren.find((child) => child.type === 'quoted_content');
   if (!content) return undefined;
-  const source = node.tree.rootNode.text;
   const before = source.slice(Math.max(0, content.startIndex - 3), content.startIndex);
   const delimiter = /("""|'''|["'/|({[<])$/.exec(before)?.[1] ?? '"';
   const opening = content.startIndex - delimiter.length;
@@ -172,8 +171,7 @@ function unterminatedLiteral(node: TreeSitterNode, lines: LineIndex): SyntaxErro
  * An ERROR that runs to the end of the file from a `do` is, nearly always, a block whose `end`
  * was never typed; say so the way Elixir does rather than point at the `do`.
  */
-function missingEnd(node: TreeSitterNode, lines: LineIndex): SyntaxError | undefined {
-  const source = node.tree.rootNode.text;
+function missingEnd(node: TreeSitterNode, source: string, lines: LineIndex): SyntaxError | undefined {
   if (source.slice(node.endIndex).trim() !== '') return undefined;
   const opener = innermostUnclosedBlock(node.text);
   if (opener === undefined) return undefined;
