@@ -25,10 +25,11 @@ export interface NodeLocation {
 export class FileNodeIds {
   private readonly clausesById = new Map<string, FunctionClause>();
   private readonly clauseByNode = new Map<AstNode, FunctionClause>();
+  private readonly moduleByNode = new Map<AstNode, string>();
 
   constructor(
     private readonly forms: readonly AstNode[],
-    private readonly definitions: FileDefinitions,
+    definitions: FileDefinitions,
     private readonly lines: LineIndex,
     /** Owner of module-level nodes outside any module, e.g. the file's relative path. */
     private readonly fileOwner: string,
@@ -38,6 +39,9 @@ export class FileNodeIds {
       // first one names the node.
       this.clausesById.set(clause.id, clause);
       if (!this.clauseByNode.has(clause.node)) this.clauseByNode.set(clause.node, clause);
+    }
+    for (const module of definitions.modules) {
+      if (!this.moduleByNode.has(module.node)) this.moduleByNode.set(module.node, module.name);
     }
   }
 
@@ -70,9 +74,9 @@ export class FileNodeIds {
         path = [];
         foundId = clause.id;
       } else if (!clause) {
-        const module = this.definitions.modules.find((candidate) => candidate.node === node);
-        if (module) {
-          owner = module.name;
+        const module = this.moduleByNode.get(node);
+        if (module !== undefined) {
+          owner = module;
           path = [];
         }
       }

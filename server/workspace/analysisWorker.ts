@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ElixirParser } from '../syntax/parser';
-import { analyzeFileOnDisk } from './analyzeFile';
+import { analyzeFileOnDisk, fileResponse } from './analyzeFile';
 import type { WorkerRequest, WorkerResponse, WorkerStart } from './workerProtocol';
 
 async function main(): Promise<void> {
@@ -13,15 +13,7 @@ async function main(): Promise<void> {
   const start = workerData as WorkerStart;
   const parser = await ElixirParser.load(start.wasmDirectory);
   port.on('message', (request: WorkerRequest) => {
-    const result = analyzeFileOnDisk(parser, request.root, request.file);
-    const response: WorkerResponse = {
-      index: request.index,
-      json: JSON.stringify(result.record),
-      bytes: result.bytes,
-      lines: result.lines,
-      parseMs: result.parseMs,
-      failed: result.failed,
-    };
+    const response: WorkerResponse = fileResponse(request.index, analyzeFileOnDisk(parser, request.root, request.file));
     port.postMessage(response);
   });
   port.postMessage({ ready: true });

@@ -7,6 +7,7 @@ import type { InventoryRecord } from '../../common/inventory';
 import { analyzeSource, inventoryRecord } from '../cpg/fileAnalysis';
 import type { ElixirParser } from '../syntax/parser';
 import { readSourceFile } from './sourceFiles';
+import type { WorkerResponse } from './workerProtocol';
 
 export interface AnalyzedFile {
   readonly record: InventoryRecord;
@@ -27,7 +28,9 @@ export function analyzeFileOnDisk(parser: ElixirParser, root: string, relativePa
       source.warning && record.parse_ok
         ? { ...record, parse_ok: false, error: { line: null, column: null, message: source.warning } }
         : record;
-    return { record: withWarning, bytes: source.bytes, lines: lineCount(source.text), parseMs: analysis.parseMs, failed: false };
+    // Lines as editors count them: a final newline ends the last line rather than starting one.
+    const lines = source.text === '' ? 0 : analysis.parse.lines.lineCount - (source.text.endsWith('\n') ? 1 : 0);
+    return { record: withWarning, bytes: source.bytes, lines, parseMs: analysis.parseMs, failed: false };
   } catch (error) {
     // The analysis is written never to throw on bad code; if it does, that is our bug, and one
     // file's worth of output is lost rather than the whole run.
@@ -53,10 +56,8 @@ export function failedFile(relativePath: string, message: string): AnalyzedFile 
   };
 }
 
-/** Lines as editors count them: a final newline ends the last line rather than starting one. */
-function lineCount(text: string): number {
-  if (text === '') return 0;
-  let count = 0;
-  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
-  return text.endsWith('\n') ? count : count + 1;
+/** A file's result as the pool hands it on: the record serialised once, where it was made. */
+export function fileResponse(index: number, result: AnalyzedFile): WorkerResponse {
+  const { bytes, lines, parseMs, failed } = result;
+  return { index, json: JSON.stringify(result.record), bytes, lines, parseMs, failed };
 }

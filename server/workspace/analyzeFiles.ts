@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ElixirParser, defaultWasmDirectory } from '../syntax/parser';
-import { analyzeFileOnDisk, failedFile } from './analyzeFile';
+import { analyzeFileOnDisk, failedFile, fileResponse } from './analyzeFile';
 import type { WorkerResponse, WorkerStart } from './workerProtocol';
 
 export interface AnalysisOptions {
@@ -45,8 +45,7 @@ export async function analyzeFiles(root: string, files: readonly string[], optio
     const parser = await ElixirParser.load(wasmDirectory);
     try {
       files.forEach((file, index) => {
-        const result = analyzeFileOnDisk(parser, root, file);
-        emitter.done({ index, json: JSON.stringify(result.record), bytes: result.bytes, lines: result.lines, parseMs: result.parseMs, failed: result.failed });
+        emitter.done(fileResponse(index, analyzeFileOnDisk(parser, root, file)));
       });
     } finally {
       parser.dispose();
@@ -90,8 +89,7 @@ function runPool(root: string, files: readonly string[], jobs: number, start: Wo
       worker.on('error', (error) => {
         workers.delete(worker);
         if (current !== undefined) {
-          const failed = failedFile(files[current]!, `the analysis worker crashed on this file: ${error.message}`);
-          emitter.done({ index: current, json: JSON.stringify(failed.record), bytes: 0, lines: 0, parseMs: 0, failed: true });
+          emitter.done(fileResponse(current, failedFile(files[current]!, `the analysis worker crashed on this file: ${error.message}`)));
           remaining--;
           current = undefined;
         }
