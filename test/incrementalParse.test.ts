@@ -1,0 +1,106 @@
+/**
+ * Reparsing only the edited clause (`server/cpg/incrementalParse.ts`) must give exactly the tree a
+ * full parse gives: checked on random edits inside clauses of real files (typing, deleting,
+ * newlines, pasting a line), node by node including every position. The test also counts how
+ * often the fast path was taken, so a change that silently sends every edit to the full parse
+ * fails too.
+ */
+import test, { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findDefinitions } from '../server/cpg/definitions';
+import { reparseClause, textChange } from '../server/cpg/incrementalParse';
+import type { AstNode } from '../server/syntax/ast';
+import { ElixirParser } from '../server/syntax/parser';
+import { corpusFiles, elixirCorpusRoot, seededRandom } from './support/corpus';
+
+const SAMPLE_FILES = 30;
+const EDITS_PER_FILE = 8;
+
+let parser: ElixirParser;
+
+before(async () => {
+  parser = await ElixirParser.load();
+});
+
+after(() => parser.dispose());
+
+test('textChange finds the one replaced range', () => {
+  assert.equal(textChange('abc', 'abc'), null);
+  assert.deepEqual(textChange('hello world', 'hello brave world'), { start: 6, oldEnd: 6, newEnd: 12 });
+  assert.deepEqual(textChange('aaaa', 'aaa'), { start: 3, oldEnd: 4, newEnd: 3 });
+  assert.deepEqual(textChange('x = 1', 'x = 22'), { start: 4, oldEnd: 5, newEnd: 6 });
+});
+
+test('a clause reparsed on its own splices into the same tree a full parse builds', { timeout: 120_000 }, (t) => {
+  const root = elixirCorpusRoot();
+  const random = seededRandom(0xc1a05e);
+  const files = corpusFiles(root, ['.ex']).filter(() => random() < 0.3).slice(0, SAMPLE_FILES);
+  let spliced = 0;
+  let fellBack = 0;
+  for (const file of files) {
+    let text = fs.readFileSync(path.join(root, file), 'utf8');
+    let parse = parser.parse(text);
+    for (let round = 0; round < EDITS_PER_FILE; round++) {
+      const definitions = findDefinitions(parse.forms, (node) => text.slice(node.start, node.end));
+      const bodies = definitions.functions.filter((clause) => clause.body !== null);
+      if (bodies.length === 0) break;
+      const clause = bodies[Math.floor(random() * bodies.length)]!;
+      const edited = randomEditInside(text, clause.node, random);
+      const change = textChange(text, edited);
+      if (change === null) continue;
+      const expected = parser.parse(edited);
+      const result = reparseClause(parser, text, parse, definitions, edited, change);
+      if (result === null) {
+        fellBack++;
+        parse = expected;
+      } else {
+        spliced++;
+        assert.equal(treeText(result.forms), treeText(expected.forms), `${file}: edit in ${clause.id} at ${change.start}`);
+        assert.deepEqual(result.errors, expected.errors);
+        parse = result;
+      }
+      text = edited;
+    }
+  }
+  t.diagnostic(`${spliced} edits reparsed one clause, ${fellBack} fell back to a full parse`);
+  // Most random edits inside a body keep the clause valid; if almost none take the fast path, it is broken.
+  assert.ok(spliced > fellBack, `only ${spliced} of ${spliced + fellBack} edits took the clause path`);
+});
+
+test('edits that cannot be confined to a clause fall back to a full parse', () => {
+  const text = 'defmodule A do\n  def f(x) do\n    x + 1\n  end\n\n  def g, do: 2\nend\n';
+  const reparse = (edited: string) => {
+    // Each attempt gets a fresh tree: a successful splice reuses the previous one in place.
+    const parse = parser.parse(text);
+    const definitions = findDefinitions(parse.forms, (node) => text.slice(node.start, node.end));
+    return reparseClause(parser, text, parse, definitions, edited, textChange(text, edited)!);
+  };
+
+  assert.ok(reparse(text.replace('x + 1', 'x + 2')), 'an edit inside a body takes the clause path');
+  assert.equal(reparse(text.replace('def g', 'defp g')), null, 'editing the def keyword reparses the file');
+  assert.equal(reparse(text.replace('x + 1', 'x + (')), null, 'an edit that breaks the clause reparses the file');
+  assert.equal(reparse(text.replace('\n\n', '\n  @doc "x"\n')), null, 'an edit between clauses reparses the file');
+  assert.equal(reparse(text.replace('x + 1\n  end', 'x + 1\n  end\n  end')), null, 'an extra end reparses the file');
+});
+
+function randomEditInside(text: string, node: AstNode, random: () => number): string {
+  // Strictly inside: never the first or last character of the clause.
+  const start = node.start + 1 + Math.floor(random() * Math.max(1, node.end - node.start - 2));
+  const choice = random();
+  if (choice < 0.4) return `${text.slice(0, start)}x${text.slice(start)}`;
+  if (choice < 0.6) return `${text.slice(0, start)}${text.slice(start + 1)}`;
+  if (choice < 0.8) {
+    const lineEnd = text.indexOf('\n', start);
+    if (lineEnd === -1 || lineEnd >= node.end - 1) return `${text.slice(0, start)}1${text.slice(start)}`;
+    return `${text.slice(0, lineEnd)}\n    _unused = 1${text.slice(lineEnd)}`;
+  }
+  const lineEnd = text.indexOf('\n', start);
+  if (lineEnd === -1 || lineEnd >= node.end - 1) return `${text.slice(0, start)} ${text.slice(start)}`;
+  return `${text.slice(0, lineEnd)}\n${text.slice(lineEnd)}`;
+}
+
+function treeText(forms: readonly AstNode[]): string {
+  return JSON.stringify(forms);
+}
