@@ -6,7 +6,9 @@
  *
  * Names are resolved as Elixir resolves them (nesting, aliases in scope, `__MODULE__`), clauses
  * are numbered per module/name/arity (bodiless heads included), and each clause keeps its AST
- * node and the alias scope in force at its definition, which the passes that follow start from.
+ * node and the alias and import scopes in force at its definition, which the passes that follow
+ * start from. Module bodies also yield their `use` and `@behaviour` directives and each clause the
+ * `@impl` that precedes it, for the OTP layer.
  */
 import { functionClauseId } from '../../common/nodeId';
 import {
@@ -19,6 +21,7 @@ import {
   keywordEntries,
   keywordValue,
 } from '../syntax/ast';
+import { type ImportScope, NO_IMPORTS, applyImport, applyUse } from './callGraph';
 import {
   type AliasScope,
   type ModuleName,
@@ -54,6 +57,17 @@ export interface ModuleDefinition {
   readonly protocol?: string;
   readonly for?: string | null;
   readonly node: ArgumentsNode;
+  /** `use X` and `@behaviour X` in the module body (also under module-level `if`s), in order. */
+  readonly directives: ModuleDirective[];
+}
+
+/** A `use` or `@behaviour` in a module body, with its module resolved through the aliases in scope. */
+export interface ModuleDirective {
+  readonly kind: 'use' | 'behaviour';
+  /** The used or declared module, as written by `inspect/1`, or the source text when not static. */
+  readonly module: string;
+  readonly line: number;
+  readonly column: number;
 }
 
 export interface FunctionClause {
@@ -87,6 +101,13 @@ export interface FunctionClause {
   /** The options of a `defdelegate` (`to:`, `as:`). */
   readonly delegateOptions: ListNode | null;
   readonly scope: AliasScope;
+  /** The imports in force at the definition (module body imports and known `use` imports before it). */
+  readonly imports: ImportScope;
+  /**
+   * The `@impl` value set just before this definition: `true`, `false` or the behaviour module
+   * (alias-resolved); `null` without one. Later clauses of the same function do not repeat it.
+   */
+  readonly impl: string | null;
 }
 
 export interface FileDefinitions {
@@ -96,13 +117,16 @@ export interface FileDefinitions {
 
 interface Scope extends AliasScope {
   readonly inFunction: boolean;
+  readonly imports: ImportScope;
+  /** The module whose body is being scanned, to which `use`/`@behaviour` directives belong. */
+  readonly definition: ModuleDefinition | null;
 }
 
 type Draft = Omit<FunctionClause, 'id' | 'clause'>;
 
 export function findDefinitions(forms: readonly AstNode[], sourceText: (node: AstNode) => string): FileDefinitions {
   const finder = new DefinitionFinder(sourceText);
-  let scope: Scope = { module: null, aliases: new Map(), inFunction: false };
+  let scope: Scope = { module: null, aliases: new Map(), inFunction: false, imports: NO_IMPORTS, definition: null };
   for (const form of forms) scope = finder.scan(form, scope);
   return { modules: finder.modules, functions: numberClauses(finder.drafts) };
 }
@@ -110,10 +134,12 @@ export function findDefinitions(forms: readonly AstNode[], sourceText: (node: As
 class DefinitionFinder {
   readonly modules: ModuleDefinition[] = [];
   readonly drafts: Draft[] = [];
+  /** `@impl` values waiting for the next definition of their module. */
+  private readonly pendingImpl = new Map<ModuleDefinition, string>();
 
   constructor(private readonly sourceText: (node: AstNode) => string) {}
 
-  /** Returns the scope for the following siblings: only `alias`, `require` and `defmodule` change it. */
+  /** Returns the scope for the following siblings: `alias`, `require`, `import`, `use` and `defmodule` change it. */
   scan(node: AstNode, scope: Scope): Scope {
     if (node.kind === 'call') {
       switch (node.name) {
@@ -123,11 +149,21 @@ class DefinitionFinder {
           return scope;
         }
         case 'alias':
-          return { ...applyAlias(node.args, scope), inFunction: scope.inFunction };
+          return { ...scope, aliases: applyAlias(node.args, scope).aliases };
         case 'require':
-          return { ...applyRequire(node.args, scope), inFunction: scope.inFunction };
-        case 'quote':
+          return { ...scope, aliases: applyRequire(node.args, scope).aliases };
+        case 'import':
+          return { ...scope, imports: applyImport(node.args, scope, scope.imports) };
+        case 'use':
+          if (node.args.length > 0) {
+            this.directive(node, 'use', node.args[0]!, scope);
+            return { ...scope, imports: applyUse(node.args, scope, scope.imports) };
+          }
+          break;
         case '@':
+          this.attribute(node, scope);
+          return scope;
+        case 'quote':
           return scope;
         case 'defmodule':
         case 'defprotocol':
@@ -163,7 +199,7 @@ class DefinitionFinder {
 
   private module(node: ArgumentsNode & { name: string }, kind: string, scope: Scope): Scope {
     const { name, autoAlias } = definedModuleName(node.args[0]!, scope, this.sourceText);
-    this.modules.push({
+    const definition: ModuleDefinition = {
       name: name.text,
       kind: kind as 'defmodule' | 'defprotocol',
       line: node.line,
@@ -172,10 +208,12 @@ class DefinitionFinder {
       parent: scope.module?.text ?? null,
       dynamic: name.dynamic,
       node,
-    });
-    const outer: Scope = autoAlias ? { ...withAlias(scope, autoAlias[0], autoAlias[1]), inFunction: scope.inFunction } : scope;
+      directives: [],
+    };
+    this.modules.push(definition);
+    const outer: Scope = autoAlias ? { ...scope, aliases: withAlias(scope, autoAlias[0], autoAlias[1]).aliases } : scope;
     const body = keywordValue(node.args[1], 'do');
-    if (body) this.scan(body, { ...outer, module: name, inFunction: false });
+    if (body) this.scan(body, { ...outer, module: name, inFunction: false, definition });
     return outer;
   }
 
@@ -195,7 +233,7 @@ class DefinitionFinder {
       if (target === null) full = dynamicModule(`${protocol.text}.?`);
       else if (!protocol.dynamic && !target.dynamic) full = concatModule(protocol, [target.text]);
       else full = dynamicModule(`${protocol.text}.${target.text}`);
-      this.modules.push({
+      const definition: ModuleDefinition = {
         name: full.text,
         kind: 'defimpl',
         line: node.line,
@@ -206,14 +244,21 @@ class DefinitionFinder {
         protocol: protocol.text,
         for: target?.text ?? null,
         node,
-      });
+        directives: [],
+      };
+      this.modules.push(definition);
       const body = options.get('do');
-      if (body) this.scan(body, { ...scope, module: full, inFunction: false });
+      if (body) this.scan(body, { ...scope, module: full, inFunction: false, definition });
     }
   }
 
   private definition(node: ArgumentsNode & { name: string }, kind: string, qualified: boolean, scope: Scope): void {
-    const draft = this.decompose(node, kind, qualified, scope);
+    let impl: string | null = null;
+    if (scope.definition !== null) {
+      impl = this.pendingImpl.get(scope.definition) ?? null;
+      this.pendingImpl.delete(scope.definition);
+    }
+    const draft = { ...this.decompose(node, kind, qualified, scope), impl };
     this.drafts.push(draft);
     // Modules defined inside function bodies (ExUnit tests do this) are real modules.
     if (draft.body) {
@@ -221,7 +266,31 @@ class DefinitionFinder {
     }
   }
 
-  private decompose(node: ArgumentsNode & { name: string }, kind: string, qualified: boolean, scope: Scope): Draft {
+  /** Records `use X`/`@behaviour X` for the module whose body this is; not inside its functions. */
+  private directive(node: AstNode, kind: 'use' | 'behaviour', moduleNode: AstNode, scope: Scope): void {
+    if (scope.definition === null || scope.inFunction) return;
+    const module = expandAlias(moduleNode, scope);
+    scope.definition.directives.push({
+      kind,
+      module: module?.text ?? normalizeSpace(this.sourceText(moduleNode)),
+      line: node.line,
+      column: node.column,
+    });
+  }
+
+  /** `@behaviour X` and `@impl …` in a module body; other attributes are not definitions. */
+  private attribute(node: ArgumentsNode & { name: string }, scope: Scope): void {
+    const [attribute] = node.args;
+    if (scope.definition === null || scope.inFunction || attribute?.kind !== 'call' || attribute.args.length !== 1) return;
+    const value = attribute.args[0]!;
+    if (attribute.name === 'behaviour') this.directive(node, 'behaviour', value, scope);
+    else if (attribute.name === 'impl') {
+      const impl = value.kind === 'atom' && (value.value === 'true' || value.value === 'false') ? value.value : expandAlias(value, scope)?.text;
+      if (impl !== undefined) this.pendingImpl.set(scope.definition, impl);
+    }
+  }
+
+  private decompose(node: ArgumentsNode & { name: string }, kind: string, qualified: boolean, scope: Scope): Omit<Draft, 'impl'> {
     const [headNode, ...rest] = node.args;
     let head = headNode!;
     let guard: AstNode | null = null;
@@ -297,6 +366,7 @@ class DefinitionFinder {
       body: isDelegate ? null : keywordBody,
       delegateOptions: isDelegate ? keywordBody : null,
       scope: { module: scope.module, aliases: scope.aliases },
+      imports: scope.imports,
     };
   }
 }

@@ -14,16 +14,25 @@ import type {
 import type { AstNode } from '../syntax/ast';
 import type { ElixirParser, ParseResult } from '../syntax/parser';
 import { type FileDefinitions, findDefinitions } from './definitions';
+import type { CallSite } from './graph';
 import { FileNodeIds } from './nodeIds';
 import { type ClauseReferences, findClauseReferences, moduleInventories } from './references';
 
 export interface FileAnalysis {
   /** Path relative to the workspace root, with forward slashes. */
   readonly path: string;
+  /** The analysed text, for passes that show source (OTP message texts). */
+  readonly text: string;
   readonly parse: ParseResult;
   readonly definitions: FileDefinitions;
   /** Per clause, in the order of `definitions.functions`. */
   readonly references: ClauseReferences[];
+  /**
+   * Per clause, parallel to `references`: every call site (remote, local, imported with its
+   * candidates, dynamic), sorted by position. `imported` sites are linked with
+   * `resolveImportedCall` (`callGraph.ts`) once the workspace's exports are known.
+   */
+  readonly callSites: CallSite[][];
   readonly nodeIds: FileNodeIds;
   /** Time spent parsing (tree-sitter, copying its tree, building the AST), for benchmarks. */
   readonly parseMs: number;
@@ -32,15 +41,20 @@ export interface FileAnalysis {
 export function analyzeSource(parser: ElixirParser, path: string, text: string): FileAnalysis {
   const parseStart = performance.now();
   const parse = parser.parse(text);
-  const parseMs = performance.now() - parseStart;
+  return analyzeParsed(path, text, parse, performance.now() - parseStart);
+}
+
+/** The passes after parsing, for callers that parsed `text` themselves (incremental reparse). */
+export function analyzeParsed(path: string, text: string, parse: ParseResult, parseMs: number): FileAnalysis {
   const sourceText = (node: AstNode) => text.slice(node.start, node.end);
   const definitions = findDefinitions(parse.forms, sourceText);
   const inventories = moduleInventories(definitions.functions);
   const references = definitions.functions.map((clause) =>
     findClauseReferences(clause, inventories.get(clause.module) ?? new Set(), sourceText),
   );
+  const callSites = references.map((clauseReferences) => clauseReferences.callSites);
   const nodeIds = new FileNodeIds(parse.forms, definitions, parse.lines, path);
-  return { path, parse, definitions, references, nodeIds, parseMs };
+  return { path, text, parse, definitions, references, callSites, nodeIds, parseMs };
 }
 
 export function inventoryRecord(analysis: FileAnalysis, text: string): InventoryRecord {

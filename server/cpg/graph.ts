@@ -171,7 +171,11 @@ export interface CallSite {
   readonly module: string | null;
   /** Function name; `null` for an anonymous or fully dynamic call. */
   readonly name: string | null;
-  /** Argument count as called: +1 on the right of `|>`, the written arity for a capture. */
+  /**
+   * Argument count as called: +1 on the right of `|>`, the written arity for a capture. For the
+   * `dynamic` site of an `apply/2,3` it is the length of the argument list, `-1` when that list
+   * is not a literal.
+   */
   readonly arity: number;
   /** Import candidates, for `imported` calls only. */
   readonly candidates: readonly string[];

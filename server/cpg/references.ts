@@ -5,8 +5,12 @@
  * pattern positions bind (`=`, heads, `<-`, `->` clauses, `rescue e in …`), never guards, pins or
  * binary size specs.
  *
- * Local calls are reported only when the module defines that name/arity; imported and Kernel
- * functions are not resolved here (the call graph resolves imports).
+ * Local calls are reported only when the module defines that name/arity, exactly as the oracle
+ * does. Alongside, the same walk records every call site of the clause for the call graph
+ * (`CallSite` in `graph.ts`): the remote and local calls above, plus `imported` calls with the
+ * modules whose `import` is lexically in scope (module-body imports before the `def`, imports in
+ * the body's blocks before the call) and `dynamic` calls (`var.f()`, `fun.()`, `apply/2,3`).
+ * Which unqualified names count as syntax rather than calls is `callGraph.ts`'s rule.
  */
 import {
   type AstNode,
@@ -18,7 +22,10 @@ import {
   keywordValue,
 } from '../syntax/ast';
 import type { VarBinding } from '../../common/inventory';
-import type { FunctionClause } from './definitions';
+import type { NodePath } from '../../common/nodeId';
+import { type ImportScope, applyImport, applyUse, importCandidates, isSyntaxCall } from './callGraph';
+import { DEFINITION_KINDS, type FunctionClause } from './definitions';
+import type { CallKind, CallSite } from './graph';
 import { type AliasScope, type ModuleName, applyAlias, applyRequire, definedModuleName, expandAlias, moduleFromAtom, withAlias } from './moduleNames';
 
 export interface CallReference {
@@ -53,6 +60,8 @@ export interface VariableBinding {
 export interface ClauseReferences {
   readonly calls: CallReference[];
   readonly variables: VariableBinding[];
+  /** Every call site of the clause for the call graph, sorted by position. */
+  readonly callSites: CallSite[];
 }
 
 const SPECIAL_VARIABLES = new Set(['__MODULE__', '__ENV__', '__DIR__', '__CALLER__', '__STACKTRACE__']);
@@ -80,6 +89,7 @@ function isOperator(name: string, arity: number): boolean {
 }
 
 interface Context extends AliasScope {
+  readonly imports: ImportScope;
   readonly inventory: ReadonlySet<string>;
   readonly caller: string;
   readonly inQuote: boolean;
@@ -110,18 +120,32 @@ export function findClauseReferences(
   return walker.clause(clause, inventory);
 }
 
+interface SiteFlags {
+  readonly piped?: boolean;
+  readonly capture?: boolean;
+  readonly delegate?: boolean;
+  /** The node the site's path names, when it is not the node carrying the position (a capture's `&`). */
+  readonly pathNode?: AstNode;
+}
+
 class ReferenceWalker {
   private calls: CallReference[] = [];
   private variables: VariableBinding[] = [];
+  private sites: CallSite[] = [];
+  private paths = new Map<AstNode, NodePath>();
+  /** Heads of definitions met in the body (`def f(x)` inside `quote`): names being defined, not calls. */
+  private readonly definitionHeads = new Set<AstNode>();
   private readonly bound = new Set<string>();
   private readonly bare: { name: string; node: AstNode }[] = [];
 
   constructor(private readonly sourceText: (node: AstNode) => string) {}
 
   clause(clause: FunctionClause, inventory: ReadonlySet<string>): ClauseReferences {
+    this.paths = nodePaths(clause.node);
     const context: Context = {
       module: clause.scope.module,
       aliases: clause.scope.aliases,
+      imports: clause.imports,
       inventory,
       caller: clause.id,
       inQuote: false,
@@ -143,7 +167,76 @@ class ReferenceWalker {
       if (!this.bound.has(name)) this.addCall(context, context.module, name, 0, node, { local: true, noParens: true });
     }
     if (clause.kind === 'defdelegate' && !clause.dynamic && clause.arity !== null) this.delegate(clause, context);
-    return { calls: sortByPosition(this.calls), variables: sortByPosition(this.variables) };
+    return { calls: sortByPosition(this.calls), variables: sortByPosition(this.variables), callSites: sortByPosition(this.sites) };
+  }
+
+  private addSite(
+    context: Context,
+    kind: CallKind,
+    module: string | null,
+    name: string | null,
+    arity: number,
+    node: AstNode,
+    flags: SiteFlags,
+    candidates: readonly string[] = [],
+  ): void {
+    this.sites.push({
+      caller: context.caller,
+      path: this.paths.get(flags.pathNode ?? node) ?? [],
+      kind,
+      module,
+      name,
+      arity,
+      candidates,
+      line: node.line,
+      column: node.column,
+      piped: flags.piped ?? false,
+      capture: flags.capture ?? false,
+      delegate: flags.delegate ?? false,
+      inQuote: context.inQuote,
+    });
+  }
+
+  /** An unqualified call that is not a local definition: imported, unless it is syntax. */
+  private importedCall(context: Context, name: string, arity: number, node: AstNode, flags: SiteFlags): void {
+    if (isSyntaxCall(name, arity, context.imports) || this.definitionHeads.has(node)) return;
+    const candidates = importCandidates(context.imports, name, arity);
+    this.addSite(context, 'imported', null, name, arity, node, flags, candidates);
+    if (name === 'apply' && candidates[candidates.length - 1] === 'Kernel' && node.kind === 'call') {
+      this.applySite(context, node, node.args, flags);
+    }
+  }
+
+  /**
+   * `apply(fun, args)` and `apply(mod, name, args)` (Kernel's, `:erlang`'s): a dynamic site with
+   * whatever is static of the target. The arity is the length of a literal argument list, else -1.
+   */
+  private applySite(context: Context, node: AstNode, args: readonly AstNode[], flags: SiteFlags): void {
+    // On the right of `|>` the piped value is the first argument, which is not in the tree here.
+    const all: (AstNode | null)[] = flags.piped ? [null, ...args] : [...args];
+    if (all.length !== 2 && all.length !== 3) return;
+    const argumentList = all[all.length - 1];
+    const arity = argumentList?.kind === 'list' && !argumentList.items.some((item) => isCall(item, '|')) ? argumentList.items.length : -1;
+    let module: string | null = null;
+    let name: string | null = null;
+    if (all.length === 3) {
+      module = all[0] ? (receiverModule(all[0], context)?.text ?? null) : null;
+      name = all[1]?.kind === 'atom' ? all[1].value : null;
+    }
+    this.addSite(context, 'dynamic', module, name, arity, node, { piped: flags.piped ?? false });
+  }
+
+  private markDefinitionHead(head: AstNode | undefined): void {
+    if (head !== undefined && isCall(head, 'when') && head.args.length === 2) head = head.args[0];
+    if (head !== undefined) this.definitionHeads.add(head);
+  }
+
+  /** `receiver.name(args)` where the receiver is not a static module. */
+  private dynamicRemote(context: Context, node: AstNode & { kind: 'remote' }, arity: number, flags: SiteFlags): void {
+    // `map.field` without parentheses reads a map field (or a struct's); it is not a call, unless
+    // it is captured (`&mod.fun/2`) or piped into (`x |> mod.fun`).
+    if (!node.parens && node.args.length === 0 && !flags.capture && !flags.piped) return;
+    this.addSite(context, 'dynamic', null, node.name, arity, node, flags);
   }
 
   private delegate(clause: FunctionClause, context: Context): void {
@@ -162,6 +255,7 @@ class ReferenceWalker {
       delegate: true,
       node: clause.node,
     });
+    this.addSite(context, 'remote', to.text, target, clause.arity!, clause.node, { delegate: true });
   }
 
   private addCall(
@@ -170,8 +264,9 @@ class ReferenceWalker {
     name: string,
     arity: number,
     node: AstNode,
-    flags: { local?: boolean; piped?: boolean; capture?: boolean; noParens?: boolean },
+    flags: { local?: boolean; piped?: boolean; capture?: boolean; noParens?: boolean; pathNode?: AstNode },
   ): void {
+    this.addSite(context, flags.local ? 'local' : 'remote', module?.text ?? null, name, arity, node, flags);
     const call: CallReference = {
       caller: context.caller,
       calleeModule: module?.text ?? '',
@@ -196,8 +291,17 @@ class ReferenceWalker {
     this.variables.push({ function: context.caller, name, line: node.line, column: node.column, via, node });
   }
 
-  private localCall(context: Context, name: string, arity: number, node: AstNode, flags: { piped?: boolean; capture?: boolean } = {}): void {
-    if (SPECIAL_FORMS.has(name) || isOperator(name, arity) || !context.inventory.has(`${name}/${arity}`)) return;
+  private localCall(
+    context: Context,
+    name: string,
+    arity: number,
+    node: AstNode,
+    flags: { piped?: boolean; capture?: boolean; pathNode?: AstNode } = {},
+  ): void {
+    if (SPECIAL_FORMS.has(name) || isOperator(name, arity) || !context.inventory.has(`${name}/${arity}`)) {
+      this.importedCall(context, name, arity, node, flags);
+      return;
+    }
     this.addCall(context, context.module, name, arity, node, { ...flags, local: true });
   }
 
@@ -207,10 +311,17 @@ class ReferenceWalker {
     name: string,
     arity: number,
     node: AstNode,
-    flags: { piped?: boolean; capture?: boolean } = {},
+    flags: { piped?: boolean; capture?: boolean; pathNode?: AstNode } = {},
   ): void {
     const module = receiverModule(receiver, context);
-    if (module !== null) this.addCall(context, module, name, arity, node, flags);
+    if (module !== null) {
+      this.addCall(context, module, name, arity, node, flags);
+      if (name === 'apply' && (module.text === 'Kernel' || module.text === ':erlang') && node.kind === 'remote') {
+        this.applySite(context, node, node.args, flags);
+      }
+    } else if (node.kind === 'remote') {
+      this.dynamicRemote(context, node, arity, flags);
+    }
   }
 
   /** Walks an expression; returns the context for the following siblings (changed by `alias`). */
@@ -219,6 +330,7 @@ class ReferenceWalker {
       case 'call':
         return this.callExpression(node, context);
       case 'remote':
+        if (DEFINITION_KINDS.has(node.name) && node.receiver.kind === 'alias') this.markDefinitionHead(node.args[0]);
         this.remoteCall(context, node.receiver, node.name, node.args.length, node);
         this.expression(node.receiver, context);
         for (const arg of node.args) this.expression(arg, context);
@@ -234,6 +346,14 @@ class ReferenceWalker {
         }
         return context;
       case 'alias':
+        return context;
+      case 'anonymousCall':
+        this.addSite(context, 'dynamic', null, null, node.args.length, node, {});
+        for (const child of childrenOf(node)) this.expression(child, context);
+        return context;
+      case 'dynamicCall':
+        this.addSite(context, 'dynamic', null, null, node.args.length, node, {});
+        for (const child of childrenOf(node)) this.expression(child, context);
         return context;
       default:
         for (const child of childrenOf(node)) this.expression(child, context);
@@ -254,6 +374,13 @@ class ReferenceWalker {
       case 'require':
         return { ...context, ...applyRequire(args, context) };
       case 'import':
+        return { ...context, imports: applyImport(args, context, context.imports) };
+      case 'use':
+        if (args.length > 0) {
+          this.localAndArgs(node, context);
+          return { ...context, imports: applyUse(args, context, context.imports) };
+        }
+        break;
       case '@':
       case '^':
         return context;
@@ -361,6 +488,7 @@ class ReferenceWalker {
   }
 
   private localAndArgs(node: AstNode & { kind: 'call' }, context: Context): void {
+    if (DEFINITION_KINDS.has(node.name)) this.markDefinitionHead(node.args[0]);
     this.localCall(context, node.name, node.args.length, node);
     for (const arg of node.args) this.expression(arg, context);
   }
@@ -386,13 +514,13 @@ class ReferenceWalker {
   private capture(node: AstNode, reference: AstNode, arityNode: AstNode, context: Context): void {
     const arity = arityNode.kind === 'number' ? integerValue(arityNode.text) : null;
     if (reference.kind === 'remote' && reference.args.length === 0) {
-      if (arity !== null) this.remoteCall(context, reference.receiver, reference.name, arity, reference, { capture: true });
+      if (arity !== null) this.remoteCall(context, reference.receiver, reference.name, arity, reference, { capture: true, pathNode: node });
       else this.expression(arityNode, context);
       this.expression(reference.receiver, context);
       return;
     }
     if (reference.kind === 'variable') {
-      if (arity !== null) this.localCall(context, reference.name, arity, reference, { capture: true });
+      if (arity !== null) this.localCall(context, reference.name, arity, reference, { capture: true, pathNode: node });
       else this.expression(arityNode, context);
       return;
     }
@@ -410,6 +538,9 @@ class ReferenceWalker {
       for (const arg of node.args) this.expression(arg, context);
     } else if (node.kind === 'variable') {
       this.localCall(context, node.name, 1, node, { piped: true });
+    } else if (node.kind === 'anonymousCall') {
+      this.addSite(context, 'dynamic', null, null, node.args.length + 1, node, { piped: true });
+      for (const child of childrenOf(node)) this.expression(child, context);
     } else {
       this.expression(node, context);
     }
@@ -554,6 +685,20 @@ class ReferenceWalker {
     if (!NON_CALL_PATTERN_FORMS.has(name)) this.localCall(context, name, args.length, node);
     for (const arg of args) this.pattern(arg, via, context);
   }
+}
+
+/** The path of every node of a clause from its `def` node, counted by `childrenOf` as node IDs are. */
+function nodePaths(root: AstNode): Map<AstNode, NodePath> {
+  const paths = new Map<AstNode, NodePath>();
+  const stack: { node: AstNode; path: number[] }[] = [{ node: root, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    // Shared subtrees do not occur, but the first path found wins if they ever did.
+    if (!paths.has(node)) paths.set(node, path);
+    const children = childrenOf(node);
+    for (let index = children.length - 1; index >= 0; index--) stack.push({ node: children[index]!, path: [...path, index] });
+  }
+  return paths;
 }
 
 function receiverModule(receiver: AstNode, context: Context): ModuleName | null {
