@@ -13,6 +13,7 @@ const watch = process.argv.includes('--watch');
 const wasmFiles = [
   require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
   path.join(path.dirname(require.resolve('tree-sitter-elixir/package.json')), 'tree-sitter-elixir.wasm'),
+  require.resolve('sql.js/dist/sql-wasm.wasm'),
 ];
 fs.mkdirSync('media/wasm', { recursive: true });
 for (const file of wasmFiles) fs.copyFileSync(file, path.join('media/wasm', path.basename(file)));

@@ -38,6 +38,12 @@ const benchSections = [
     requires: ['cli', 'elixir', 'corpus'],
     run: runAnalyzeSection,
   },
+  {
+    name: 'cpg',
+    title: 'Code property graph of the Elixir 1.14 corpus: cold build, one-character edits, queries',
+    requires: ['cli', 'corpus'],
+    run: runCpgSection,
+  },
 ];
 
 async function main(argv) {
@@ -316,6 +322,106 @@ function formatCpuSeconds(runs) {
   const values = runs.map((run) => run.usage?.cpuSeconds).filter((value) => typeof value === 'number');
   if (values.length === 0) return 'n/a';
   return formatDecimal(summarise(values).median, 2);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The `cpg` section.
+
+async function runCpgSection(context) {
+  const corpus = context.corpus();
+  const benchScript = path.join(repoRoot, 'out', 'bench', 'cpgBench.js');
+  if (!fs.existsSync(benchScript)) throw new BenchError(`${displayPath(benchScript)} not found — run \`npm run build\` first.`);
+  const databasePath = path.join(context.temporaryDirectory, 'cpg.sqlite');
+  const query = JSON.stringify({ functions: { name: 'no_such_function' } });
+  const cold = [];
+  const warm = [];
+  const inventory = [];
+  let databaseBytes = 0;
+  for (let round = 1; round <= context.runCount; round++) {
+    fs.rmSync(databasePath, { force: true });
+    const coldRun = await measureProcess(context, {
+      key: 'cpgCold', command: process.execPath, args: [context.cliPath, 'query', corpus.root, query, '--db', databasePath],
+      environment: process.env, isNode: true,
+    });
+    if (coldRun.exitCode !== 0) throw new BenchError(`cold graph build exited with ${coldRun.exitCode}` + formatStderrTail(coldRun.stderr));
+    databaseBytes = fs.statSync(databasePath).size;
+    cold.push(coldRun);
+    const warmRun = await measureProcess(context, {
+      key: 'cpgWarm', command: process.execPath, args: [context.cliPath, 'query', corpus.root, query, '--db', databasePath],
+      environment: process.env, isNode: true,
+    });
+    if (warmRun.exitCode !== 0) throw new BenchError(`warm graph open exited with ${warmRun.exitCode}` + formatStderrTail(warmRun.stderr));
+    warm.push(warmRun);
+    const outputPath = path.join(context.temporaryDirectory, 'inventory.jsonl');
+    const inventoryRun = await measureProcess(context, {
+      key: 'cpgInventory', command: process.execPath, args: [context.cliPath, 'analyze', corpus.root, '--out', outputPath],
+      environment: process.env, isNode: true,
+    });
+    fs.rmSync(outputPath, { force: true });
+    inventory.push(inventoryRun);
+    logProgress(`cpg: round ${round}/${context.runCount}: cold ${formatMs(coldRun.wallMs)} ms, warm ${formatMs(warmRun.wallMs)} ms, analyze ${formatMs(inventoryRun.wallMs)} ms`);
+  }
+  logProgress('cpg: one-character edits and queries (in process)');
+  const inProcess = runChild(process.execPath, [benchScript, corpus.root, '60'], process.env);
+  const inProcessResult = await inProcess;
+  if (inProcessResult.exitCode !== 0) throw new BenchError(`cpgBench exited with ${inProcessResult.exitCode}` + formatStderrTail(inProcessResult.stderr));
+  const report = lastJsonLine(inProcessResult.stdout);
+
+  const wallRow = (label, runs, baseline) => {
+    const wall = summarise(runs.map((run) => run.wallMs));
+    return [label, formatMs(wall.median), formatMs(wall.min), formatMs(wall.max), formatPeakRss(runs), baseline ? formatRatio(wall.median / summarise(baseline.map((run) => run.wallMs)).median) : '—'];
+  };
+  const buildTable = {
+    heading: 'Whole corpus, one process each (spawn to exit)',
+    columns: ['measurement', 'wall median ms', 'wall min ms', 'wall max ms', 'peak RSS MiB', 'ratio to analyze'],
+    alignRight: [false, true, true, true, true, true],
+    rows: [
+      wallRow('cold build: parse, all layers, SQLite, save', cold, inventory),
+      wallRow('warm open: load the saved graph, hash every file, nothing to redo', warm, inventory),
+      wallRow('baseline: `analyze` (parse + inventory only, no graph)', inventory, null),
+    ],
+  };
+  const editRow = (file) => {
+    const entry = report[file];
+    return [
+      `${file} (${formatInteger(entry.lines)} lines)`,
+      formatDecimal(entry.update.median, 2), formatDecimal(entry.update.p95, 2), formatDecimal(entry.fullAnalysis.median, 2),
+      formatRatio(entry.update.median / entry.fullAnalysis.median),
+      Object.entries(entry.paths).map(([kind, count]) => `${count} ${kind}`).join(', '),
+    ];
+  };
+  const editTable = {
+    heading: 'One-character edit inside a function body, applied to the graph (`updateDocument`), 60 edits per file',
+    columns: ['file', 'update median ms', 'update p95 ms', 'baseline: full re-analysis median ms', 'ratio', 'reparse path taken'],
+    alignRight: [false, true, true, true, true, false],
+    rows: ['lib/elixir/lib/file.ex', 'lib/elixir/lib/enum.ex'].map(editRow),
+  };
+  const queryRows = Object.entries(report.queries)
+    .filter(([label]) => label !== 'firstQueryMs')
+    .map(([label, entry]) => [label, formatDecimal(entry.median, 3), formatDecimal(entry.p95, 3), formatInteger(entry.results)]);
+  const queryTable = {
+    heading: 'Query latency on the built graph, 50 runs each (in process)',
+    columns: ['query', 'median ms', 'p95 ms', 'results'],
+    alignRight: [false, true, true, true],
+    rows: queryRows,
+  };
+  return {
+    summary: [
+      `Corpus: ${corpus.displayPath} — ${corpus.fileCount} files, ${formatInteger(corpus.lineCount)} lines; ` +
+        `${context.runCount} run(s) per process measurement. Stored graph: ${formatDecimal(databaseBytes / 2 ** 20, 1)} MiB.`,
+    ],
+    tables: [buildTable, editTable, queryTable],
+    notes: [
+      `Commands: \`node ${displayPath(context.cliPath)} query CORPUS '${query}' --db /tmp/…/cpg.sqlite\` with no database (cold) and again with it (warm); ` +
+        `\`node ${displayPath(context.cliPath)} analyze CORPUS --out /tmp/…\` as the baseline; \`node out/bench/cpgBench.js CORPUS 60\` for edits and queries.`,
+      'An edit is a character doubled at a random place inside a function body of the file (as typing does), applied and then undone; ' +
+        'only the time to apply it is counted. "Full re-analysis" parses the edited file and derives all its rows without writing them: ' +
+        'what every edit would cost without the clause-level reparse.',
+      `The first query on a freshly built graph (loading and linking the call graph index) took ${formatMs(report.queries.firstQueryMs)} ms; the latencies above are after it.`,
+      `Peak RSS: ${context.resourceProbe.description}.`,
+    ],
+    oddities: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -10,8 +10,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { QueryEngine, QueryError } from '../server/cpg/query';
 import { analyzeFiles, defaultJobCount } from '../server/workspace/analyzeFiles';
 import { listSourceFiles } from '../server/workspace/sourceFiles';
+import { WorkspaceGraph, defaultDatabasePath } from '../server/workspace/workspaceGraph';
 
 const VERSION = '0.1.0';
 
@@ -24,11 +26,24 @@ Commands:
       one JSON object per file (modules, functions, calls, variable bindings) as JSON Lines to
       FILE (its folder is created if need be), or to stdout. --jobs sets the number of parser threads (default: one per core).
 
+  query DIR QUERY [--db FILE] [--no-store] [--jobs N]
+      Answer QUERY (JSON; - reads it from stdin) from the code property graph of DIR and print
+      the result as JSON. The graph is stored in FILE (default DIR/.elixirscope/cpg.sqlite) and
+      brought up to date first: only files whose content changed since are analysed again.
+      --no-store builds it in memory only. Query forms (docs/protocol.md):
+        {"callers": "Mod.fun/2"}                 call sites of a function
+        {"callers": "Mod.fun/2", "transitive": true}
+        {"callees": "Mod.fun/2", "transitive": true, "paths": true}
+        {"functions": {"module": "MyApp.*", "complexity_gt": 5}}
+        {"cfg": "Mod.fun/2#1"}  {"dfg": "Mod.fun/2#1"}
+        {"dataflow": {"from": "Mod.f/1#1:0.0", "to": "Mod.f/1#1:1.0.1"}}
+        {"otp": "MyApp.*"}
+
 Options:
   -h, --help       show this help
   -v, --version    show the version
 
-Not in this version yet: query, record, trace, mcp.`;
+Not in this version yet: record, trace, mcp.`;
 
 class UsageError extends Error {}
 
@@ -47,6 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'analyze':
         return await analyzeCommand(rest);
       case 'query':
+        return await queryCommand(rest);
       case 'record':
       case 'trace':
       case 'mcp':
@@ -74,9 +90,7 @@ async function analyzeCommand(args: readonly string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) throw new UsageError('`analyze` takes exactly one directory.');
-  const root = path.resolve(positionals[0]!);
-  if (!fs.existsSync(root)) throw new UsageError(`no such directory: ${positionals[0]}`);
-  if (!fs.statSync(root).isDirectory()) throw new UsageError(`not a directory: ${positionals[0]}`);
+  const root = existingDirectory(positionals[0]!);
   const jobs = values.jobs === undefined ? defaultJobCount() : parsePositiveInteger(values.jobs, '--jobs');
 
   const files = listSourceFiles(root);
@@ -91,6 +105,7 @@ async function analyzeCommand(args: readonly string[]): Promise<number> {
   let withSyntaxErrors = 0;
   const failedFiles: string[] = [];
   await analyzeFiles(root, files, {
+    task: 'inventory',
     jobs,
     onFile: (result) => {
       output.write(`${result.json}\n`);
@@ -119,6 +134,68 @@ async function analyzeCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`${JSON.stringify(timings)}\n`);
   }
   return failedFiles.length > 0 ? 1 : 0;
+}
+
+async function queryCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      'no-store': { type: 'boolean' },
+      jobs: { type: 'string', short: 'j' },
+    },
+  });
+  if (positionals.length !== 2) throw new UsageError('`query` takes a directory and a query, e.g. `elixirscope query . \'{"callers": "MyApp.f/1"}\'`.');
+  const root = existingDirectory(positionals[0]!);
+  const queryText = positionals[1] === '-' ? fs.readFileSync(0, 'utf8') : positionals[1]!;
+  const jobs = values.jobs === undefined ? undefined : parsePositiveInteger(values.jobs, '--jobs');
+  if (values['no-store'] && values.db !== undefined) throw new UsageError('--db and --no-store do not go together.');
+  const databasePath = values['no-store'] ? null : path.resolve(values.db ?? defaultDatabasePath(root));
+
+  // A malformed query is reported before any analysis work is done.
+  let query: unknown;
+  try {
+    query = JSON.parse(queryText);
+  } catch (error) {
+    throw new UsageError(`the query is not valid JSON (${(error as Error).message}); for example: {"callers": "MyApp.Repo.get/2"}`);
+  }
+
+  const graph = await WorkspaceGraph.open(root, { databasePath, jobs });
+  try {
+    if (graph.openOutcome.reused === false && graph.openOutcome.reason !== null) {
+      process.stderr.write(`elixirscope: rebuilding the stored graph: ${graph.openOutcome.reason}\n`);
+    }
+    const summary = await graph.refresh();
+    if (summary.analysed > 0 || summary.removed > 0 || summary.renamed > 0) {
+      if (databasePath !== null) graph.save();
+      process.stderr.write(
+        `elixirscope: graph of ${summary.files} files (${summary.analysed} analysed, ${summary.unchanged} unchanged` +
+          (summary.removed ? `, ${summary.removed} removed` : '') +
+          (summary.renamed ? `, ${summary.renamed} renamed` : '') +
+          `) in ${(summary.wallMs / 1000).toFixed(2)} s\n`,
+      );
+    }
+    for (const file of summary.failed) process.stderr.write(`elixirscope: could not analyse ${file}\n`);
+    let result: unknown;
+    try {
+      result = new QueryEngine(graph.repository).run(query);
+    } catch (error) {
+      if (error instanceof QueryError) throw new UsageError(error.message);
+      throw error;
+    }
+    await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`, () => resolve()));
+    return summary.failed.length > 0 ? 1 : 0;
+  } finally {
+    graph.dispose();
+  }
+}
+
+function existingDirectory(given: string): string {
+  const root = path.resolve(given);
+  if (!fs.existsSync(root)) throw new UsageError(`no such directory: ${given}`);
+  if (!fs.statSync(root).isDirectory()) throw new UsageError(`not a directory: ${given}`);
+  return root;
 }
 
 function parsePositiveInteger(text: string, option: string): number {

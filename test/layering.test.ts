@@ -15,8 +15,8 @@ const SOURCE_FOLDERS = ['common', 'server', 'client', 'cli', 'adapter', 'webview
 const ALLOWED: Record<string, { layers: string[]; packages: string[] }> = {
   common: { layers: ['common'], packages: [] },
   'server/syntax': { layers: ['common', 'server/syntax'], packages: ['web-tree-sitter', 'node:fs', 'node:path'] },
-  'server/cpg': { layers: ['common', 'server/syntax', 'server/cpg'], packages: [] },
-  'server/workspace': { layers: ['common', 'server/syntax', 'server/cpg', 'server/workspace'], packages: ['node:*'] },
+  'server/cpg': { layers: ['common', 'server/syntax', 'server/cpg'], packages: ['sql.js'] },
+  'server/workspace': { layers: ['common', 'server/syntax', 'server/cpg', 'server/workspace'], packages: ['node:*', 'sql.js'] },
   cli: { layers: ['common', 'server', 'adapter', 'cli'], packages: ['node:*'] },
   client: { layers: ['common', 'client'], packages: ['vscode', 'vscode-languageclient', 'node:*'] },
 };

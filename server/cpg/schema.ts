@@ -91,6 +91,8 @@ export const LAYERS = {
           module: text,
           name: nullableText,
           arity: nullableInteger,
+          /** Every arity the clause can be called with (default arguments), as a JSON array. */
+          arities: text,
           clause: integer,
           kind: text,
           line: integer,
@@ -98,6 +100,8 @@ export const LAYERS = {
           end_line: nullableInteger,
           /** Cyclomatic complexity of the clause (from the CFG layer). */
           complexity: integer,
+          /** Node paths of the clause's parameters, in order, as a JSON array of dotted paths. */
+          params: text,
           /** Hash of every row the clause contributes, so an edit can tell which clauses changed. */
           fingerprint: text,
         },

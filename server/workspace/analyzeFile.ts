@@ -1,26 +1,36 @@
 /**
- * One file from disk to its inventory record: read, decode, analyse. Shared by the worker threads
- * and the single-threaded path so both give byte-identical output.
+ * One file from disk to what a task asks of it: its inventory record, or its rows in the code
+ * property graph. Shared by the worker threads and the single-threaded path so both give
+ * byte-identical output.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { InventoryRecord } from '../../common/inventory';
 import { analyzeSource, inventoryRecord } from '../cpg/fileAnalysis';
+import { emptyFileRows, fileRows } from '../cpg/fileFacts';
+import type { FileRecord } from '../cpg/repository';
 import type { ElixirParser } from '../syntax/parser';
 import { readSourceFile } from './sourceFiles';
-import type { WorkerResponse } from './workerProtocol';
+import type { AnalysisTask, GraphResponse, InventoryResponse, TaskResponses } from './workerProtocol';
 
-export interface AnalyzedFile {
-  readonly record: InventoryRecord;
-  readonly bytes: number;
-  readonly lines: number;
-  readonly parseMs: number;
-  /** The file could not be read or analysed at all (as opposed to having syntax errors). */
-  readonly failed: boolean;
+export function runTask<K extends AnalysisTask>(task: K, parser: ElixirParser, root: string, relativePath: string, index: number): TaskResponses[K] {
+  const response = task === 'inventory' ? inventoryOnDisk(parser, root, relativePath, index) : graphOnDisk(parser, root, relativePath, index);
+  return response as TaskResponses[K];
 }
 
-export function analyzeFileOnDisk(parser: ElixirParser, root: string, relativePath: string): AnalyzedFile {
+/** The response for a file whose analysis never finished (its worker died). */
+export function failedResponse<K extends AnalysisTask>(task: K, relativePath: string, index: number, message: string): TaskResponses[K] {
+  const response = task === 'inventory' ? failedInventory(relativePath, index, message) : failedGraph(relativePath, index, message, '');
+  return response as TaskResponses[K];
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function inventoryOnDisk(parser: ElixirParser, root: string, relativePath: string, index: number): InventoryResponse {
   const source = readSourceFile(path.join(root, relativePath));
-  if (!source.ok) return failedFile(relativePath, source.message);
+  if (!source.ok) return failedInventory(relativePath, index, source.message);
   try {
     const analysis = analyzeSource(parser, relativePath, source.text);
     const record = inventoryRecord(analysis, source.text);
@@ -28,36 +38,54 @@ export function analyzeFileOnDisk(parser: ElixirParser, root: string, relativePa
       source.warning && record.parse_ok
         ? { ...record, parse_ok: false, error: { line: null, column: null, message: source.warning } }
         : record;
-    // Lines as editors count them: a final newline ends the last line rather than starting one.
-    const lines = source.text === '' ? 0 : analysis.parse.lines.lineCount - (source.text.endsWith('\n') ? 1 : 0);
-    return { record: withWarning, bytes: source.bytes, lines, parseMs: analysis.parseMs, failed: false };
+    const lines = lineCount(source.text, analysis.parse.lines.lineCount);
+    return { task: 'inventory', index, json: JSON.stringify(withWarning), bytes: source.bytes, lines, parseMs: analysis.parseMs, failed: false };
   } catch (error) {
     // The analysis is written never to throw on bad code; if it does, that is our bug, and one
     // file's worth of output is lost rather than the whole run.
-    return failedFile(relativePath, `internal error while analysing: ${(error as Error).stack ?? String(error)}`);
+    return failedInventory(relativePath, index, internalError(error));
   }
 }
 
-export function failedFile(relativePath: string, message: string): AnalyzedFile {
-  return {
-    record: {
-      file: relativePath,
-      parse_ok: false,
-      error: { line: null, column: null, message },
-      modules: [],
-      functions: [],
-      calls: [],
-      vars: [],
-    },
-    bytes: 0,
-    lines: 0,
-    parseMs: 0,
-    failed: true,
-  };
+function graphOnDisk(parser: ElixirParser, root: string, relativePath: string, index: number): GraphResponse {
+  const source = readSourceFile(path.join(root, relativePath));
+  if (!source.ok) return failedGraph(relativePath, index, source.message, '');
+  const hash = contentHash(source.text);
+  try {
+    const analysis = analyzeSource(parser, relativePath, source.text);
+    const firstError = analysis.parse.errors[0];
+    const error = source.warning ?? (firstError ? `${firstError.line}:${firstError.column}: ${firstError.message}` : null);
+    const lines = lineCount(source.text, analysis.parse.lines.lineCount);
+    const file: FileRecord = { path: relativePath, hash, bytes: source.bytes, lines, parseOk: error === null, error };
+    return { task: 'graph', index, record: file, rows: fileRows(analysis), bytes: source.bytes, lines, parseMs: analysis.parseMs, failed: false };
+  } catch (error) {
+    return failedGraph(relativePath, index, internalError(error), hash);
+  }
 }
 
-/** A file's result as the pool hands it on: the record serialised once, where it was made. */
-export function fileResponse(index: number, result: AnalyzedFile): WorkerResponse {
-  const { bytes, lines, parseMs, failed } = result;
-  return { index, json: JSON.stringify(result.record), bytes, lines, parseMs, failed };
+function failedInventory(relativePath: string, index: number, message: string): InventoryResponse {
+  const record: InventoryRecord = {
+    file: relativePath,
+    parse_ok: false,
+    error: { line: null, column: null, message },
+    modules: [],
+    functions: [],
+    calls: [],
+    vars: [],
+  };
+  return { task: 'inventory', index, json: JSON.stringify(record), bytes: 0, lines: 0, parseMs: 0, failed: true };
+}
+
+function failedGraph(relativePath: string, index: number, message: string, hash: string): GraphResponse {
+  const file: FileRecord = { path: relativePath, hash, bytes: 0, lines: 0, parseOk: false, error: message };
+  return { task: 'graph', index, record: file, rows: emptyFileRows(), bytes: 0, lines: 0, parseMs: 0, failed: true };
+}
+
+/** Lines as editors count them: a final newline ends the last line rather than starting one. */
+function lineCount(text: string, indexLineCount: number): number {
+  return text === '' ? 0 : indexLineCount - (text.endsWith('\n') ? 1 : 0);
+}
+
+function internalError(error: unknown): string {
+  return `internal error while analysing: ${(error as Error).stack ?? String(error)}`;
 }

@@ -11,51 +11,49 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ElixirParser, defaultWasmDirectory } from '../syntax/parser';
-import { analyzeFileOnDisk, failedFile, fileResponse } from './analyzeFile';
-import type { WorkerResponse, WorkerStart } from './workerProtocol';
+import { failedResponse, runTask } from './analyzeFile';
+import type { AnalysisTask, TaskResponses, WorkerResponse, WorkerStart } from './workerProtocol';
 
-export interface AnalysisOptions {
+export interface AnalysisOptions<K extends AnalysisTask> {
+  readonly task: K;
   /** Worker threads to use; 1 analyses on the calling thread. Default: one per core. */
   readonly jobs?: number;
   readonly wasmDirectory?: string;
   /** Called once per file, in input order, as soon as it and every file before it are done. */
-  readonly onFile: (result: FileResult) => void;
+  readonly onFile: (result: FileResult<K>) => void;
 }
 
-export interface FileResult {
-  readonly index: number;
-  readonly file: string;
-  /** The inventory record as one JSON line (no newline). */
-  readonly json: string;
-  readonly bytes: number;
-  readonly lines: number;
-  readonly parseMs: number;
-  readonly failed: boolean;
-}
+/** A task's response for one file, with the file's relative path. */
+export type FileResult<K extends AnalysisTask> = TaskResponses[K] & { readonly file: string };
 
 export function defaultJobCount(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-export async function analyzeFiles(root: string, files: readonly string[], options: AnalysisOptions): Promise<void> {
+export async function analyzeFiles<K extends AnalysisTask>(root: string, files: readonly string[], options: AnalysisOptions<K>): Promise<void> {
   const jobs = Math.max(1, Math.min(options.jobs ?? defaultJobCount(), files.length));
   const wasmDirectory = options.wasmDirectory ?? defaultWasmDirectory();
-  const emitter = new OrderedEmitter(files, options.onFile);
+  const emitter = new OrderedEmitter<K>(files, options.onFile);
   if (jobs === 1) {
     const parser = await ElixirParser.load(wasmDirectory);
     try {
-      files.forEach((file, index) => {
-        emitter.done(fileResponse(index, analyzeFileOnDisk(parser, root, file)));
-      });
+      files.forEach((file, index) => emitter.done(runTask(options.task, parser, root, file, index)));
     } finally {
       parser.dispose();
     }
     return;
   }
-  await runPool(root, files, jobs, { wasmDirectory }, emitter);
+  await runPool(root, files, jobs, options.task, { wasmDirectory }, emitter);
 }
 
-function runPool(root: string, files: readonly string[], jobs: number, start: WorkerStart, emitter: OrderedEmitter): Promise<void> {
+function runPool<K extends AnalysisTask>(
+  root: string,
+  files: readonly string[],
+  jobs: number,
+  task: K,
+  start: WorkerStart,
+  emitter: OrderedEmitter<K>,
+): Promise<void> {
   const queue = largestFirst(root, files);
   let remaining = files.length;
   return new Promise((resolve, reject) => {
@@ -73,7 +71,7 @@ function runPool(root: string, files: readonly string[], jobs: number, start: Wo
       const feed = () => {
         current = queue.shift();
         if (current === undefined) return;
-        worker.postMessage({ index: current, root, file: files[current]! });
+        worker.postMessage({ task, index: current, root, file: files[current]! });
       };
       worker.on('message', (message: WorkerResponse | { ready: true }) => {
         if ('ready' in message) {
@@ -81,7 +79,7 @@ function runPool(root: string, files: readonly string[], jobs: number, start: Wo
           feed();
           return;
         }
-        emitter.done(message);
+        emitter.done(message as TaskResponses[K]);
         remaining--;
         feed();
         finishIfDone();
@@ -89,7 +87,7 @@ function runPool(root: string, files: readonly string[], jobs: number, start: Wo
       worker.on('error', (error) => {
         workers.delete(worker);
         if (current !== undefined) {
-          emitter.done(fileResponse(current, failedFile(files[current]!, `the analysis worker crashed on this file: ${error.message}`)));
+          emitter.done(failedResponse(task, files[current]!, current, `the analysis worker crashed on this file: ${error.message}`));
           remaining--;
           current = undefined;
         }
@@ -107,16 +105,16 @@ function runPool(root: string, files: readonly string[], jobs: number, start: Wo
 }
 
 /** Hands results out in input order. */
-class OrderedEmitter {
-  private readonly pending = new Map<number, FileResult>();
+class OrderedEmitter<K extends AnalysisTask> {
+  private readonly pending = new Map<number, FileResult<K>>();
   private next = 0;
 
   constructor(
     private readonly files: readonly string[],
-    private readonly onFile: (result: FileResult) => void,
+    private readonly onFile: (result: FileResult<K>) => void,
   ) {}
 
-  done(result: Omit<FileResult, 'file'>): void {
+  done(result: TaskResponses[K]): void {
     this.pending.set(result.index, { ...result, file: this.files[result.index]! });
     for (let ready = this.pending.get(this.next); ready; ready = this.pending.get(this.next)) {
       this.pending.delete(this.next);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Folders that hold tool state rather than code, wherever they are. */
-const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.elixir_ls']);
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.elixir_ls', '.elixirscope']);
 /** A Mix project's build output and fetched dependencies, at the root only: deeper folders of the
  * same name are ordinary code (test fixtures, for one). */
 const SKIPPED_ROOT_DIRECTORIES = new Set(['_build', 'deps', '.cache']);

@@ -1,0 +1,132 @@
+/**
+ * In-process measurements of the code property graph for `npm run bench` (section `cpg`): the
+ * incremental update after a one-character edit, against a full re-analysis of the same file
+ * measured in the same run, and query latencies on the whole Elixir corpus. Prints one JSON
+ * object on stdout; `bench/run.mjs` runs it and renders the tables.
+ *
+ *   node out/bench/cpgBench.js CORPUS_ROOT RUNS
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { analyzeSource } from '../server/cpg/fileAnalysis';
+import { fileRows } from '../server/cpg/fileFacts';
+import { QueryEngine } from '../server/cpg/query';
+import { ElixirParser } from '../server/syntax/parser';
+import { WorkspaceGraph } from '../server/workspace/workspaceGraph';
+
+interface Samples {
+  readonly samples: number[];
+}
+
+async function main(): Promise<void> {
+  const [root, runsText] = process.argv.slice(2);
+  if (!root) throw new Error('usage: cpgBench CORPUS_ROOT [EDITS]');
+  const edits = Number(runsText ?? '60');
+  const graph = await WorkspaceGraph.open(root, { databasePath: null });
+  const parser = await ElixirParser.load();
+  try {
+    const build = await graph.refresh();
+    const result: Record<string, unknown> = { files: build.files, buildMs: build.wallMs };
+    for (const file of ['lib/elixir/lib/file.ex', 'lib/elixir/lib/enum.ex']) {
+      result[file] = await measureEdits(graph, parser, root, file, edits);
+    }
+    result.queries = measureQueries(graph);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    parser.dispose();
+    graph.dispose();
+  }
+}
+
+/**
+ * One-character edits at random places inside function bodies (a digit or letter doubled, as
+ * typing does), each applied and then undone, so every edit starts from the same text.
+ */
+async function measureEdits(graph: WorkspaceGraph, parser: ElixirParser, root: string, file: string, edits: number) {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  const lineCount = text.split('\n').length;
+  const positions = typingPositions(text, edits);
+  await graph.updateDocument(file, text);
+  const update: Samples = { samples: [] };
+  const full: Samples = { samples: [] };
+  const paths: Record<string, number> = {};
+  for (const position of positions) {
+    const edited = `${text.slice(0, position)}${text[position]}${text.slice(position)}`;
+    let started = performance.now();
+    const summary = await graph.updateDocument(file, edited);
+    update.samples.push(performance.now() - started);
+    paths[summary.reparsed] = (paths[summary.reparsed] ?? 0) + 1;
+    await graph.updateDocument(file, text);
+
+    // The baseline: what the update would cost without clause-level reparse and row diffing.
+    started = performance.now();
+    fileRows(analyzeSource(parser, file, edited));
+    full.samples.push(performance.now() - started);
+  }
+  return { lines: lineCount, update: stats(update.samples), fullAnalysis: stats(full.samples), paths };
+}
+
+function measureQueries(graph: WorkspaceGraph) {
+  const engine = new QueryEngine(graph.repository);
+  const first = performance.now();
+  engine.run({ callers: 'Enum.map/2' });
+  const firstQueryMs = performance.now() - first;
+  const dataflow = dataflowQuery(engine);
+  const queries: [string, unknown][] = [
+    ['callers of Enum.map/2', { callers: 'Enum.map/2' }],
+    ['transitive callees of Enum.map/2', { callees: 'Enum.map/2', transitive: true }],
+    ['transitive callers of File.read/1', { callers: 'File.read/1', transitive: true }],
+    ['functions in Enum with complexity > 5', { functions: { module: 'Enum', complexity_gt: 5 } }],
+    ['data-flow path (parameter to call argument)', dataflow],
+  ];
+  const results: Record<string, unknown> = { firstQueryMs };
+  for (const [label, query] of queries) {
+    const samples: number[] = [];
+    let size = 0;
+    for (let run = 0; run < 50; run++) {
+      const started = performance.now();
+      const answer = engine.run(query);
+      samples.push(performance.now() - started);
+      size = Array.isArray(answer) ? answer.length : 1;
+    }
+    results[label] = { ...stats(samples), results: size, query };
+  }
+  return results;
+}
+
+/** A parameter of `File.cp_r/3` to the call argument it reaches, found from the stored graph. */
+function dataflowQuery(engine: QueryEngine): unknown {
+  const view = engine.dataFlow('File.read/1#1');
+  const parameter = view.nodes.find((node) => node.kind === 'definition');
+  const farthest = view.edges.filter((edge) => edge.kind === 'operand').map((edge) => edge.to).pop();
+  return { dataflow: { from: parameter?.id ?? 'File.read/1#1:0.0', to: farthest ?? 'File.read/1#1' } };
+}
+
+function typingPositions(text: string, count: number): number[] {
+  const positions: number[] = [];
+  let seed = 12345;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  while (positions.length < count) {
+    const at = Math.floor(random() * text.length);
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    const line = text.slice(lineStart, text.indexOf('\n', at));
+    // Inside a function body: an indented code line, not a comment or doc.
+    if (!/^ {4,}[a-z_]/.test(line) || line.includes('#') || line.includes('"')) continue;
+    if (/[a-z0-9]/.test(text[at]!)) positions.push(at);
+  }
+  return positions;
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (fraction: number) => sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
+  return { median: at(0.5), p95: at(0.95), min: sorted[0]!, max: sorted[sorted.length - 1]!, count: sorted.length };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

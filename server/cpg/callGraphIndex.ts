@@ -1,0 +1,246 @@
+/**
+ * The workspace call graph, linked: every stored call site with its resolved target function,
+ * indexed both ways (callees of a function, callers of a function) for transitive queries.
+ *
+ * Call sites are stored as each file saw them (`calls` table); imported calls can only be linked
+ * against what the other files export, so linking happens here, at read time. The index follows
+ * the repository by file: when files change, only their rows are re-read, and the two-way maps
+ * are rebuilt from memory on the next query (tens of milliseconds for Elixir's whole source).
+ */
+import type { CallKind, CallSite } from './graph';
+import { resolveImportedCall, withKernelExports } from './callGraph';
+import { CALL_FLAGS } from './fileFacts';
+import type { GraphRepository } from './repository';
+
+export interface LinkedCall {
+  readonly fileId: number;
+  /** Calling clause ID, `Mod.g/1#1`. */
+  readonly caller: string;
+  /** Calling function ID, `Mod.g/1`. */
+  readonly callerFunction: string;
+  /** Node path of the call inside the caller. */
+  readonly path: string;
+  readonly kind: CallKind;
+  /** The called function, `Mod.f/2`; `null` when it cannot be known statically. */
+  readonly target: string | null;
+  readonly line: number;
+  readonly column: number;
+  readonly flags: number;
+}
+
+interface StoredCall {
+  readonly caller: string;
+  readonly caller_function: string;
+  readonly path: string;
+  readonly kind: CallKind;
+  readonly module: string | null;
+  readonly name: string | null;
+  readonly arity: number;
+  readonly candidates: string | null;
+  readonly line: number;
+  readonly column: number;
+  readonly flags: number;
+}
+
+interface FileEntry {
+  readonly hash: string;
+  readonly path: string;
+  readonly calls: StoredCall[];
+  readonly exports: Map<string, Set<string>>;
+  readonly functions: Set<string>;
+  /** `Mod.f/1` → `Mod.f/2` for each arity a default argument adds to a function. */
+  readonly defaultArities: Map<string, string>;
+}
+
+const PUBLIC_KINDS = ['def', 'defmacro', 'defguard', 'defdelegate', 'defn'];
+
+export class CallGraphIndex {
+  private readonly files = new Map<number, FileEntry>();
+  private seenGeneration = -1;
+  private linked: {
+    calls: LinkedCall[];
+    byCaller: Map<string, LinkedCall[]>;
+    byTarget: Map<string, LinkedCall[]>;
+    functions: Set<string>;
+    defaultArities: Map<string, string>;
+  } | null = null;
+
+  constructor(private readonly repository: GraphRepository) {}
+
+  /** Every call site, linked. */
+  calls(): readonly LinkedCall[] {
+    return this.link().calls;
+  }
+
+  /** Call sites in the clauses of `functionId`. */
+  callsFrom(functionId: string): readonly LinkedCall[] {
+    return this.link().byCaller.get(functionId) ?? [];
+  }
+
+  /** Call sites whose target is `functionId`. */
+  callsTo(functionId: string): readonly LinkedCall[] {
+    return this.link().byTarget.get(functionId) ?? [];
+  }
+
+  /** Whether the workspace defines `functionId` (any clause, any kind). */
+  defines(functionId: string): boolean {
+    return this.link().functions.has(functionId);
+  }
+
+  /**
+   * The function ID a call with this name and arity runs: `Mod.f/2` for `Mod.f/1` when `f/2`
+   * has a default argument (Elixir generates `f/1` to call it), else the ID itself.
+   */
+  canonical(functionId: string): string {
+    return this.link().defaultArities.get(functionId) ?? functionId;
+  }
+
+  filePath(fileId: number): string {
+    this.sync();
+    return this.files.get(fileId)?.path ?? '';
+  }
+
+  /** The module an imported call resolves to, with the exports the workspace has now. */
+  resolveImported(name: string, arity: number, candidates: readonly string[]): string | null {
+    this.sync();
+    return resolveImportedCall(importedSite(name, arity, candidates), this.exportsLookup());
+  }
+
+  private link(): NonNullable<CallGraphIndex['linked']> {
+    this.sync();
+    if (this.linked) return this.linked;
+    const exportsOf = this.exportsLookup();
+    const calls: LinkedCall[] = [];
+    const byCaller = new Map<string, LinkedCall[]>();
+    const byTarget = new Map<string, LinkedCall[]>();
+    const functions = new Set<string>();
+    const defaultArities = new Map<string, string>();
+    for (const entry of this.files.values()) {
+      for (const id of entry.functions) functions.add(id);
+      for (const [shorter, full] of entry.defaultArities) defaultArities.set(shorter, full);
+    }
+    const resolved = new Map<string, string | null>();
+    for (const [fileId, entry] of this.files) {
+      for (const call of entry.calls) {
+        let target: string | null = null;
+        if ((call.kind === 'remote' || call.kind === 'local') && call.module !== null && call.name !== null) {
+          target = `${call.module}.${call.name}/${call.arity}`;
+        } else if (call.kind === 'imported' && call.name !== null) {
+          const key = `${call.name}/${call.arity}\u0000${call.candidates}`;
+          let module = resolved.get(key);
+          if (module === undefined) {
+            module = resolveImportedCall(importedSite(call.name, call.arity, JSON.parse(call.candidates ?? '[]') as string[]), exportsOf);
+            resolved.set(key, module);
+          }
+          if (module !== null) target = `${module}.${call.name}/${call.arity}`;
+        }
+        if (target !== null && !functions.has(target)) target = defaultArities.get(target) ?? target;
+        const linkedCall: LinkedCall = {
+          fileId,
+          caller: call.caller,
+          callerFunction: call.caller_function,
+          path: call.path,
+          kind: call.kind,
+          target,
+          line: call.line,
+          column: call.column,
+          flags: call.flags,
+        };
+        calls.push(linkedCall);
+        pushTo(byCaller, call.caller_function, linkedCall);
+        if (target !== null) pushTo(byTarget, target, linkedCall);
+      }
+    }
+    this.linked = { calls, byCaller, byTarget, functions, defaultArities };
+    return this.linked;
+  }
+
+  private exportsLookup(): (module: string) => ReadonlySet<string> | undefined {
+    const merged = new Map<string, Set<string>>();
+    for (const entry of this.files.values()) {
+      for (const [module, keys] of entry.exports) {
+        let set = merged.get(module);
+        if (!set) merged.set(module, (set = new Set()));
+        for (const key of keys) set.add(key);
+      }
+    }
+    return withKernelExports((module) => merged.get(module));
+  }
+
+  /** Re-reads the rows of files written since the last look. */
+  private sync(): void {
+    if (this.seenGeneration === this.repository.generation) return;
+    this.seenGeneration = this.repository.generation;
+    const stored = this.repository.rows<{ id: number; path: string; hash: string }>('SELECT id, path, hash FROM files');
+    const present = new Set<number>();
+    let changed = false;
+    for (const file of stored) {
+      present.add(file.id);
+      const entry = this.files.get(file.id);
+      if (entry && entry.hash === file.hash) {
+        if (entry.path !== file.path) this.files.set(file.id, { ...entry, path: file.path });
+        continue;
+      }
+      this.files.set(file.id, this.readFile(file.id, file.path, file.hash));
+      changed = true;
+    }
+    for (const id of [...this.files.keys()]) {
+      if (!present.has(id)) {
+        this.files.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) this.linked = null;
+  }
+
+  private readFile(fileId: number, path: string, hash: string): FileEntry {
+    const calls = this.repository.rows<StoredCall>(
+      'SELECT caller, caller_function, path, kind, module, name, arity, candidates, line, "column", flags FROM calls WHERE file_id = ?',
+      [fileId],
+    );
+    const exports = new Map<string, Set<string>>();
+    const functions = new Set<string>();
+    const defaultArities = new Map<string, string>();
+    for (const row of this.repository.rows<{ module: string; name: string | null; kind: string; arities: string; function: string }>(
+      'SELECT module, name, kind, arities, function FROM functions WHERE file_id = ?',
+      [fileId],
+    )) {
+      functions.add(row.function);
+      const arities = JSON.parse(row.arities) as number[];
+      for (const arity of arities.slice(0, -1)) defaultArities.set(`${row.module}.${row.name}/${arity}`, row.function);
+      if (row.name === null || !PUBLIC_KINDS.includes(row.kind)) continue;
+      let keys = exports.get(row.module);
+      if (!keys) exports.set(row.module, (keys = new Set()));
+      for (const arity of arities) keys.add(`${row.name}/${arity}`);
+    }
+    return { hash, path, calls, exports, functions, defaultArities };
+  }
+}
+
+export function isInQuote(call: LinkedCall): boolean {
+  return (call.flags & CALL_FLAGS.inQuote) !== 0;
+}
+
+function importedSite(name: string, arity: number, candidates: readonly string[]): CallSite {
+  return {
+    caller: '',
+    path: [],
+    kind: 'imported',
+    module: null,
+    name,
+    arity,
+    candidates,
+    line: 0,
+    column: 0,
+    piped: false,
+    capture: false,
+    delegate: false,
+    inQuote: false,
+  };
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,184 @@
+/**
+ * The passes that turn one analysed file into the rows of every graph layer (`schema.ts`):
+ * modules and clauses (ast), each clause's control-flow graph (cfg) and data-flow graph
+ * (dataflow), its call sites (callGraph) and the OTP facts (otp).
+ *
+ * Pure: rows depend only on the file's text and path. Each clause's rows are fingerprinted
+ * together, which is how the repository tells, after an edit, which clauses need rewriting.
+ */
+import type { CallSite } from './graph';
+import { buildControlFlow } from './controlFlow';
+import { buildDataFlow } from './dataFlow';
+import type { FileAnalysis } from './fileAnalysis';
+import { findOtpFacts } from './otp';
+import type { FileRows, Row } from './schema';
+import type { FunctionClause } from './definitions';
+
+type Without<T, K extends keyof T> = Omit<T, K>;
+
+/** Call-site flag bits, as stored in `calls.flags`. */
+export const CALL_FLAGS = { piped: 1, capture: 2, delegate: 4, inQuote: 8 } as const;
+
+export function fileRows(analysis: FileAnalysis): FileRows {
+  const rows = emptyFileRows();
+  for (const module of analysis.definitions.modules) {
+    rows.modules.push({
+      name: module.name,
+      kind: module.kind,
+      line: module.line,
+      column: module.column,
+      end_line: module.endLine,
+      parent: module.parent,
+      dynamic: module.dynamic ? 1 : 0,
+    });
+  }
+
+  const otp = findOtpFacts(analysis);
+  for (const use of otp.behaviours) {
+    rows.otp_behaviours.push({ module: use.module, behaviour: use.behaviour, via: use.via, line: use.line, column: use.column });
+  }
+  const clauseRows = new Map<string, ClauseRows>();
+  const rowsOf = (clause: string): ClauseRows => {
+    let entry = clauseRows.get(clause);
+    if (!entry) clauseRows.set(clause, (entry = { callbacks: [], sends: [], receives: [] }));
+    return entry;
+  };
+  for (const callback of otp.callbacks) rowsOf(callback.clause).callbacks.push({ clause: callback.clause, behaviour: callback.behaviour, callback: callback.callback });
+  for (const send of otp.sends) {
+    rowsOf(send.caller).sends.push({
+      caller: send.caller,
+      path: send.path.join('.'),
+      kind: send.kind,
+      via: send.via,
+      target_module: send.targetModule,
+      target: send.target,
+      message: send.message,
+      line: send.line,
+      column: send.column,
+    });
+  }
+  for (const receive of otp.receives) {
+    rowsOf(receive.clause).receives.push({
+      clause: receive.clause,
+      path: receive.path.join('.'),
+      patterns: JSON.stringify(receive.patterns),
+      has_after: receive.hasAfter ? 1 : 0,
+      line: receive.line,
+      column: receive.column,
+    });
+  }
+
+  analysis.definitions.functions.forEach((clause, index) => {
+    const controlFlow = buildControlFlow(clause);
+    const controlFlowJson = JSON.stringify(controlFlow);
+    const dataFlowJson = JSON.stringify(buildDataFlow(clause));
+    const calls = (analysis.callSites[index] ?? []).map(callRow);
+    const extra = clauseRows.get(clause.id) ?? { callbacks: [], sends: [], receives: [] };
+    const functionRow = clauseFunctionRow(clause, controlFlow.complexity, parameterPaths(analysis, clause));
+    const fingerprint = fingerprintOf([functionRow, controlFlowJson, dataFlowJson, calls, extra]);
+    rows.functions.push({ ...functionRow, fingerprint });
+    rows.control_flow.push({ clause: clause.id, graph: controlFlowJson });
+    rows.data_flow.push({ clause: clause.id, graph: dataFlowJson });
+    rows.calls.push(...calls);
+    rows.otp_callbacks.push(...extra.callbacks);
+    rows.message_sends.push(...extra.sends);
+    rows.receive_sites.push(...extra.receives);
+  });
+  return rows;
+}
+
+interface ClauseRows {
+  callbacks: Without<Row<'otp_callbacks'>, 'file_id'>[];
+  sends: Without<Row<'message_sends'>, 'file_id'>[];
+  receives: Without<Row<'receive_sites'>, 'file_id'>[];
+}
+
+/** `Mod.fun/2` from `Mod.fun/2#1`. */
+export function functionIdOf(clauseId: string): string {
+  return clauseId.slice(0, clauseId.lastIndexOf('#'));
+}
+
+/** The node paths of a clause's parameters, found by identity in its node walk. */
+function parameterPaths(analysis: FileAnalysis, clause: FunctionClause): string[] {
+  const wanted = new Set(clause.params);
+  const paths = new Map<unknown, string>();
+  if (wanted.size === 0) return [];
+  for (const { node, path } of analysis.nodeIds.clauseNodes(clause)) {
+    if (wanted.has(node)) {
+      paths.set(node, path.join('.'));
+      if (paths.size === wanted.size) break;
+    }
+  }
+  return clause.params.map((param) => paths.get(param) ?? '');
+}
+
+function clauseFunctionRow(clause: FunctionClause, complexity: number, params: string[]): Without<Row<'functions'>, 'file_id' | 'fingerprint'> {
+  return {
+    id: clause.id,
+    function: functionIdOf(clause.id),
+    module: clause.module,
+    name: clause.name,
+    arity: clause.arity,
+    arities: JSON.stringify(clause.arities),
+    clause: clause.clause,
+    kind: clause.kind,
+    line: clause.line,
+    column: clause.column,
+    end_line: clause.endLine,
+    complexity,
+    params: JSON.stringify(params),
+  };
+}
+
+function callRow(site: CallSite): Without<Row<'calls'>, 'file_id'> {
+  return {
+    caller: site.caller,
+    caller_function: functionIdOf(site.caller),
+    path: site.path.join('.'),
+    kind: site.kind,
+    module: site.module,
+    name: site.name,
+    arity: site.arity,
+    candidates: site.kind === 'imported' ? JSON.stringify(site.candidates) : null,
+    line: site.line,
+    column: site.column,
+    flags:
+      (site.piped ? CALL_FLAGS.piped : 0) |
+      (site.capture ? CALL_FLAGS.capture : 0) |
+      (site.delegate ? CALL_FLAGS.delegate : 0) |
+      (site.inQuote ? CALL_FLAGS.inQuote : 0),
+  };
+}
+
+/**
+ * A 53-bit hash of everything a clause stores (cyrb53). It only has to tell an edited clause from
+ * its previous version, so a fast non-cryptographic hash is enough.
+ */
+function fingerprintOf(parts: unknown): string {
+  const text = JSON.stringify(parts);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/** A file with no facts: what a file that cannot be read contributes. */
+export function emptyFileRows(): FileRows {
+  return {
+    modules: [],
+    functions: [],
+    control_flow: [],
+    data_flow: [],
+    calls: [],
+    otp_behaviours: [],
+    otp_callbacks: [],
+    message_sends: [],
+    receive_sites: [],
+  };
+}

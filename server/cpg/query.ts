@@ -1,0 +1,396 @@
+/**
+ * The query engine: one JSON query form answered the same way for the CLI
+ * (`elixirscope query DIR 'QUERY'`), the language server and the AI tools. The forms and their
+ * results are documented in `docs/protocol.md`; in short:
+ *
+ * - `{"callers": "Mod.fun/2"}` — the call sites that call it; with `"transitive": true`, every
+ *   function that reaches it, each with one shortest call path.
+ * - `{"callees": "Mod.fun/2"}` — the functions it calls; with `"transitive": true`, all reachable;
+ *   with `"paths": true`, each with one shortest call path.
+ * - `{"functions": {…predicates}}` — functions by module/name pattern, kind, arity, complexity,
+ *   OTP callback, file, or whether they call a given function.
+ * - `{"cfg": "Mod.fun/2#1"}`, `{"dfg": "Mod.fun/2#1"}` — one clause's graph as nodes and edges.
+ * - `{"dataflow": {"from": NODE_ID, "to": NODE_ID}}` — the shortest data-flow paths between two
+ *   nodes, within a clause and across calls.
+ * - `{"otp": "Mod.*"}` — behaviours, callbacks, message sends and receives of matching modules.
+ *
+ * A query that cannot be answered as asked throws a `QueryError` whose message says what to write
+ * instead; it never returns a partial answer silently.
+ */
+import { parseNodeId } from '../../common/nodeId';
+import { CallGraphIndex, isInQuote } from './callGraphIndex';
+import { findDataFlowPaths } from './dataFlowPaths';
+import type { ControlFlowGraph, DataFlowGraph } from './graph';
+import { graphNodeId } from './graph';
+import type { GraphRepository } from './repository';
+
+export class QueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}
+
+export interface CallerSite {
+  readonly caller: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly node: string;
+}
+
+export interface ReachedFunction {
+  readonly function: string;
+  /** Function IDs from the query's function to this one (callees) or from this one to it (callers). */
+  readonly path: string[];
+}
+
+export interface FunctionMatch {
+  readonly function: string;
+  readonly complexity: number;
+  readonly clauses: number;
+  readonly kind: string;
+  readonly file: string;
+  readonly line: number;
+}
+
+export interface GraphView {
+  readonly clause: string;
+  readonly file: string;
+  readonly nodes: { id: string; kind: string; label: string; line: number | null; column: number | null }[];
+  readonly edges: { from: string; to: string; kind: string }[];
+  readonly complexity?: number;
+}
+
+const QUERY_KEYS = ['callers', 'callees', 'functions', 'cfg', 'dfg', 'dataflow', 'otp'] as const;
+const FUNCTION_ID = /^(.+)\.([^./][^/]*|\/)\/(\d+|\?)$/s;
+const CLAUSE_ID = /^(.+\/(?:\d+|\?))#(\d+)$/s;
+
+export class QueryEngine {
+  readonly callGraph: CallGraphIndex;
+
+  constructor(private readonly repository: GraphRepository) {
+    this.callGraph = new CallGraphIndex(repository);
+  }
+
+  /** Answers a query given as JSON text or as a parsed object. */
+  run(query: unknown): unknown {
+    const parsed = typeof query === 'string' ? parseQueryText(query) : query;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new QueryError(`a query is a JSON object with one of the keys ${QUERY_KEYS.join(', ')}`);
+    }
+    const object = parsed as Record<string, unknown>;
+    const keys = QUERY_KEYS.filter((key) => key in object);
+    if (keys.length !== 1) {
+      throw new QueryError(
+        keys.length === 0
+          ? `unknown query ${JSON.stringify(Object.keys(object))}: use one of ${QUERY_KEYS.join(', ')}`
+          : `a query asks one thing; this one has ${keys.join(' and ')}`,
+      );
+    }
+    const transitive = booleanOption(object, 'transitive');
+    switch (keys[0]!) {
+      case 'callers': {
+        const id = this.callGraph.canonical(functionIdArgument(object.callers, 'callers'));
+        return transitive ? this.transitiveCallers(id) : this.callers(id);
+      }
+      case 'callees': {
+        const id = this.callGraph.canonical(functionIdArgument(object.callees, 'callees'));
+        const reached = this.callees(id, transitive);
+        return booleanOption(object, 'paths') ? reached : reached.map((entry) => entry.function);
+      }
+      case 'functions':
+        return this.functions(object.functions);
+      case 'cfg':
+        return this.controlFlow(clauseIdArgument(object.cfg, 'cfg'));
+      case 'dfg':
+        return this.dataFlow(clauseIdArgument(object.dfg, 'dfg'));
+      case 'dataflow':
+        return this.dataflowPaths(object.dataflow);
+      case 'otp':
+        return this.otp(object.otp);
+    }
+    throw new QueryError('unreachable');
+  }
+
+  /** Every call site whose target is `functionId`, in file and position order. */
+  callers(functionId: string): CallerSite[] {
+    return this.callGraph
+      .callsTo(functionId)
+      .map((call) => ({
+        caller: call.caller,
+        file: this.callGraph.filePath(call.fileId),
+        line: call.line,
+        column: call.column,
+        node: call.path === '' ? call.caller : `${call.caller}:${call.path}`,
+      }))
+      .sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column || compareText(a.caller, b.caller));
+  }
+
+  transitiveCallers(functionId: string): ReachedFunction[] {
+    return this.reach(functionId, (id) => this.callGraph.callsTo(id).map((call) => call.callerFunction)).map((entry) => ({
+      function: entry.function,
+      path: [...entry.path].reverse(),
+    }));
+  }
+
+  callees(functionId: string, transitive: boolean): ReachedFunction[] {
+    const direct = (id: string) =>
+      this.callGraph
+        .callsFrom(id)
+        .filter((call) => !isInQuote(call))
+        .map((call) => call.target)
+        .filter((target): target is string => target !== null);
+    if (!transitive) {
+      return [...new Set(direct(functionId))].sort(compareText).map((target) => ({ function: target, path: [functionId, target] }));
+    }
+    return this.reach(functionId, direct);
+  }
+
+  functions(predicates: unknown): FunctionMatch[] {
+    if (predicates === null || typeof predicates !== 'object' || Array.isArray(predicates)) {
+      throw new QueryError('"functions" takes an object of predicates, e.g. {"module": "MyApp.*", "complexity_gt": 5}');
+    }
+    const known = ['module', 'name', 'kind', 'arity', 'complexity_gt', 'complexity_gte', 'otp_callback', 'calls', 'file'];
+    const given = predicates as Record<string, unknown>;
+    for (const key of Object.keys(given)) {
+      if (!known.includes(key)) throw new QueryError(`unknown predicate "${key}" in "functions": use ${known.join(', ')}`);
+    }
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (given.module !== undefined) {
+      where.push('f.module GLOB ?');
+      params.push(globArgument(given.module, 'module'));
+    }
+    if (given.name !== undefined) {
+      where.push('f.name GLOB ?');
+      params.push(globArgument(given.name, 'name'));
+    }
+    if (given.file !== undefined) {
+      where.push('files.path GLOB ?');
+      params.push(globArgument(given.file, 'file'));
+    }
+    if (given.kind !== undefined) {
+      const kinds = Array.isArray(given.kind) ? given.kind : [given.kind];
+      if (kinds.length === 0 || !kinds.every((kind) => typeof kind === 'string')) throw new QueryError('"kind" is a definition kind such as "def" or a list of them');
+      where.push(`f.kind IN (${kinds.map(() => '?').join(', ')})`);
+      params.push(...(kinds as string[]));
+    }
+    if (given.arity !== undefined) {
+      where.push('f.arity = ?');
+      params.push(integerArgument(given.arity, 'arity'));
+    }
+    if (given.otp_callback !== undefined) {
+      if (given.otp_callback === true) where.push('EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id)');
+      else if (given.otp_callback === false) where.push('NOT EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id)');
+      else if (typeof given.otp_callback === 'string') {
+        where.push('EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id AND c.behaviour = ?)');
+        params.push(given.otp_callback);
+      } else throw new QueryError('"otp_callback" is true, false, or a behaviour name such as "GenServer"');
+    }
+    const rows = this.repository.rows<{ function: string; complexity: number; clauses: number; kind: string; file: string; line: number }>(
+      `SELECT f.function AS function, SUM(f.complexity) AS complexity, COUNT(*) AS clauses, MIN(f.kind) AS kind, MIN(files.path) AS file, MIN(f.line) AS line
+       FROM functions f JOIN files ON files.id = f.file_id
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       GROUP BY f.function ORDER BY f.function`,
+      params,
+    );
+    let matches: FunctionMatch[] = rows;
+    if (given.complexity_gt !== undefined) {
+      const bound = integerArgument(given.complexity_gt, 'complexity_gt');
+      matches = matches.filter((match) => match.complexity > bound);
+    }
+    if (given.complexity_gte !== undefined) {
+      const bound = integerArgument(given.complexity_gte, 'complexity_gte');
+      matches = matches.filter((match) => match.complexity >= bound);
+    }
+    if (given.calls !== undefined) {
+      const target = this.callGraph.canonical(functionIdArgument(given.calls, 'calls'));
+      const callers = new Set(this.callGraph.callsTo(target).map((call) => call.callerFunction));
+      matches = matches.filter((match) => callers.has(match.function));
+    }
+    return matches;
+  }
+
+  controlFlow(clauseId: string): GraphView {
+    const { file, graph } = this.storedGraph<ControlFlowGraph>('control_flow', clauseId);
+    const ids = graph.nodes.map((node) => {
+      const base = graphNodeId(clauseId, node.path);
+      return node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal' ? `${base}$${node.kind}` : base;
+    });
+    return {
+      clause: clauseId,
+      file,
+      complexity: graph.complexity,
+      nodes: graph.nodes.map((node, index) => ({ id: ids[index]!, kind: node.kind, label: node.label, line: node.line, column: node.column })),
+      edges: graph.edges.map((edge) => ({ from: ids[edge.from]!, to: ids[edge.to]!, kind: edge.kind })),
+    };
+  }
+
+  dataFlow(clauseId: string): GraphView {
+    const { file, graph } = this.storedGraph<DataFlowGraph>('data_flow', clauseId);
+    const labels = this.nodeLabels(clauseId);
+    const nodes = new Map<string, GraphView['nodes'][number]>();
+    for (const definition of graph.definitions) {
+      const id = graphNodeId(clauseId, definition.path);
+      nodes.set(id, { id, kind: 'definition', label: `${definition.name} (${definition.via})`, line: definition.line, column: definition.column });
+    }
+    for (const use of graph.uses) {
+      const id = graphNodeId(clauseId, use.path);
+      const label = use.pinned ? `^${use.name}` : use.captured ? `${use.name} (captured)` : use.name;
+      nodes.set(id, { id, kind: 'use', label, line: use.line, column: use.column });
+    }
+    const edges = graph.edges.map((edge) => {
+      const from = graphNodeId(clauseId, edge.from);
+      const to = graphNodeId(clauseId, edge.to);
+      for (const id of [from, to]) {
+        if (!nodes.has(id)) {
+          const known = labels.get(id);
+          nodes.set(id, { id, kind: 'expression', label: known?.label ?? '', line: known?.line ?? null, column: known?.column ?? null });
+        }
+      }
+      return { from, to, kind: edge.kind };
+    });
+    return { clause: clauseId, file, nodes: [...nodes.values()], edges };
+  }
+
+  dataflowPaths(argument: unknown): string[][] {
+    if (argument === null || typeof argument !== 'object' || Array.isArray(argument)) {
+      throw new QueryError('"dataflow" takes {"from": NODE_ID, "to": NODE_ID}');
+    }
+    const { from, to, limit } = argument as Record<string, unknown>;
+    for (const [name, value] of [['from', from], ['to', to]] as const) {
+      if (typeof value !== 'string' || parseNodeId(value)?.moduleLevel !== false) {
+        throw new QueryError(`"dataflow.${name}" must be the node ID of a node inside a function, such as "MyApp.f/1#1:0.0"`);
+      }
+    }
+    const maximum = limit === undefined ? 10 : integerArgument(limit, 'limit');
+    return findDataFlowPaths(this.repository, this.callGraph, from as string, to as string, maximum);
+  }
+
+  otp(pattern: unknown): unknown[] {
+    const glob = globArgument(pattern, 'otp');
+    const behaviours = this.repository.rows<{ module: string; behaviour: string; via: string; file: string; line: number }>(
+      `SELECT b.module, b.behaviour, b.via, files.path AS file, b.line FROM otp_behaviours b JOIN files ON files.id = b.file_id WHERE b.module GLOB ? ORDER BY b.module, b.line`,
+      [glob],
+    );
+    const callbacks = this.repository.rows<{ clause: string; behaviour: string; callback: string; module: string }>(
+      `SELECT c.clause, c.behaviour, c.callback, f.module FROM otp_callbacks c JOIN functions f ON f.id = c.clause AND f.file_id = c.file_id WHERE f.module GLOB ? ORDER BY c.clause`,
+      [glob],
+    );
+    const sends = this.repository.rows<{ caller: string; kind: string; via: string; target_module: string | null; target: string; message: string; line: number; column: number; module: string }>(
+      `SELECT s.caller, s.kind, s.via, s.target_module, s.target, s.message, s.line, s."column", f.module FROM message_sends s JOIN functions f ON f.id = s.caller AND f.file_id = s.file_id WHERE f.module GLOB ? ORDER BY s.caller, s.line`,
+      [glob],
+    );
+    const receives = this.repository.rows<{ clause: string; patterns: string; has_after: number; line: number; module: string }>(
+      `SELECT r.clause, r.patterns, r.has_after, r.line, f.module FROM receive_sites r JOIN functions f ON f.id = r.clause AND f.file_id = r.file_id WHERE f.module GLOB ? ORDER BY r.clause, r.line`,
+      [glob],
+    );
+    const modules = new Map<string, { module: string; behaviours: unknown[]; callbacks: unknown[]; sends: unknown[]; receives: unknown[] }>();
+    const entry = (module: string) => {
+      let found = modules.get(module);
+      if (!found) modules.set(module, (found = { module, behaviours: [], callbacks: [], sends: [], receives: [] }));
+      return found;
+    };
+    for (const row of behaviours) entry(row.module).behaviours.push({ behaviour: row.behaviour, via: row.via, file: row.file, line: row.line });
+    for (const row of callbacks) entry(row.module).callbacks.push({ clause: row.clause, behaviour: row.behaviour, callback: row.callback });
+    for (const row of sends) {
+      entry(row.module).sends.push({ caller: row.caller, kind: row.kind, via: row.via, target_module: row.target_module, target: row.target, message: row.message, line: row.line, column: row.column });
+    }
+    for (const row of receives) entry(row.module).receives.push({ clause: row.clause, patterns: JSON.parse(row.patterns) as string[], has_after: row.has_after === 1, line: row.line });
+    return [...modules.values()].sort((a, b) => compareText(a.module, b.module));
+  }
+
+  /** Breadth-first closure from `start` along `next`, with one shortest path to each function reached. */
+  private reach(start: string, next: (functionId: string) => string[]): ReachedFunction[] {
+    const parents = new Map<string, string | null>([[start, null]]);
+    const queue = [start];
+    const reached: string[] = [];
+    for (let head = 0; head < queue.length; head++) {
+      const current = queue[head]!;
+      for (const following of next(current)) {
+        if (parents.has(following)) continue;
+        parents.set(following, current);
+        reached.push(following);
+        queue.push(following);
+      }
+    }
+    return reached.sort(compareText).map((id) => {
+      const path: string[] = [];
+      for (let step: string | null = id; step !== null; step = parents.get(step) ?? null) path.push(step);
+      return { function: id, path: path.reverse() };
+    });
+  }
+
+  private storedGraph<T>(table: 'control_flow' | 'data_flow', clauseId: string): { file: string; graph: T } {
+    const rows = this.repository.rows<{ graph: string; file: string }>(
+      `SELECT g.graph, files.path AS file FROM ${table} g JOIN files ON files.id = g.file_id WHERE g.clause = ? ORDER BY files.path LIMIT 1`,
+      [clauseId],
+    );
+    const row = rows[0];
+    if (!row) throw new QueryError(this.unknownClauseMessage(clauseId));
+    return { file: row.file, graph: JSON.parse(row.graph) as T };
+  }
+
+  private nodeLabels(clauseId: string): Map<string, { label: string; line: number; column: number }> {
+    const labels = new Map<string, { label: string; line: number; column: number }>();
+    const row = this.repository.rows<{ graph: string }>('SELECT graph FROM control_flow WHERE clause = ? LIMIT 1', [clauseId])[0];
+    if (!row) return labels;
+    for (const node of (JSON.parse(row.graph) as ControlFlowGraph).nodes) {
+      if (node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal') continue;
+      labels.set(graphNodeId(clauseId, node.path), { label: node.label, line: node.line, column: node.column });
+    }
+    return labels;
+  }
+
+  private unknownClauseMessage(clauseId: string): string {
+    const functionId = clauseId.slice(0, clauseId.lastIndexOf('#'));
+    const clauses = this.repository.rows<{ id: string }>('SELECT DISTINCT id FROM functions WHERE function = ? ORDER BY clause', [functionId]);
+    if (clauses.length > 0) return `no clause ${clauseId}; ${functionId} has ${clauses.map((row) => row.id).join(', ')}`;
+    return `no function clause ${clauseId} in the workspace`;
+  }
+}
+
+function parseQueryText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new QueryError(`the query is not valid JSON (${(error as Error).message}); for example: {"callers": "MyApp.Repo.get/2"}`);
+  }
+}
+
+function functionIdArgument(value: unknown, key: string): string {
+  if (typeof value !== 'string' || !FUNCTION_ID.test(value)) {
+    throw new QueryError(`"${key}" takes a function ID such as "MyApp.Accounts.get_user/1" (module, name, arity)`);
+  }
+  return value;
+}
+
+function clauseIdArgument(value: unknown, key: string): string {
+  if (typeof value !== 'string' || !CLAUSE_ID.test(value)) {
+    throw new QueryError(`"${key}" takes a clause ID such as "MyApp.Accounts.get_user/1#1" (function ID, # and the clause number)`);
+  }
+  return value;
+}
+
+function globArgument(value: unknown, key: string): string {
+  if (typeof value !== 'string' || value === '') throw new QueryError(`"${key}" takes a name pattern such as "MyApp.*" (* matches anything, dots included)`);
+  // SQLite GLOB also treats ? and [ specially; in module names they are literal.
+  return value.replace(/[[?]/g, (character) => `[${character}]`);
+}
+
+function integerArgument(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new QueryError(`"${key}" takes a whole number`);
+  return value;
+}
+
+function booleanOption(object: Record<string, unknown>, key: string): boolean {
+  const value = object[key];
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new QueryError(`"${key}" is true or false`);
+  return value;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

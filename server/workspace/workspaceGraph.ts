@@ -1,0 +1,251 @@
+/**
+ * The code property graph of one workspace, kept in step with the files: the composition of the
+ * parser, the passes (`cpg/fileFacts.ts`) and the repository (`cpg/repository.ts`) that the
+ * language server, the CLI and the benchmarks share.
+ *
+ * - `refresh()` brings the stored graph in line with the disk: files whose content hash is
+ *   unchanged are skipped, changed and new ones are analysed on all cores, deleted ones are
+ *   dropped, and a file that reappears under another path with the same content is renamed in
+ *   place rather than re-analysed.
+ * - `updateDocument()` applies an editor's unsaved text: only the edited clause is reparsed when
+ *   the edit stays inside one (`cpg/incrementalParse.ts`), and only clauses whose facts changed
+ *   are rewritten.
+ * - `save()` writes the database file atomically (a temporary file renamed over the old one), so
+ *   a crash while saving leaves the previous graph readable.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import initSqlJs, { type SqlJsStatic } from 'sql.js';
+import type { FileDefinitions } from '../cpg/definitions';
+import { analyzeParsed } from '../cpg/fileAnalysis';
+import { fileRows } from '../cpg/fileFacts';
+import { reparseClause, textChange } from '../cpg/incrementalParse';
+import { type FileRecord, GraphRepository, type OpenOutcome } from '../cpg/repository';
+import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
+import { analyzeFiles } from './analyzeFiles';
+import { contentHash } from './analyzeFile';
+import { listSourceFiles, readSourceFile } from './sourceFiles';
+
+export interface WorkspaceGraphOptions {
+  /** Where the graph is stored between runs; `null` keeps it in memory only. */
+  readonly databasePath: string | null;
+  readonly wasmDirectory?: string;
+  /** Worker threads for `refresh`; default one per core. */
+  readonly jobs?: number;
+}
+
+export interface RefreshSummary {
+  readonly files: number;
+  readonly analysed: number;
+  readonly unchanged: number;
+  readonly removed: number;
+  readonly renamed: number;
+  /** Files that could not be read or analysed; their `files` row holds the reason. */
+  readonly failed: readonly string[];
+  readonly withSyntaxErrors: number;
+  readonly rowsWritten: number;
+  readonly wallMs: number;
+}
+
+export interface DocumentUpdate {
+  /** `clause` when only the edited clause was reparsed, `file` for a full parse, `none` for no change. */
+  readonly reparsed: 'clause' | 'file' | 'none';
+  readonly clausesWritten: number;
+  readonly clausesKept: number;
+  readonly rowsWritten: number;
+}
+
+/** The default place of a workspace's stored graph. */
+export function defaultDatabasePath(root: string): string {
+  return path.join(root, '.elixirscope', 'cpg.sqlite');
+}
+
+export async function loadSqlJs(wasmDirectory: string = defaultWasmDirectory()): Promise<SqlJsStatic> {
+  const wasmFile = path.join(wasmDirectory, 'sql-wasm.wasm');
+  if (!fs.existsSync(wasmFile)) throw new Error(`ElixirScope is missing ${wasmFile}; reinstall the extension or run \`npm run build\`.`);
+  const binary = fs.readFileSync(wasmFile);
+  return initSqlJs({ wasmBinary: binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength) as ArrayBuffer });
+}
+
+interface OpenDocument {
+  readonly text: string;
+  readonly parse: ParseResult;
+  readonly definitions: FileDefinitions;
+}
+
+export class WorkspaceGraph {
+  private readonly documents = new Map<string, OpenDocument>();
+  private parser: ElixirParser | null = null;
+
+  private constructor(
+    readonly root: string,
+    readonly repository: GraphRepository,
+    /** Why a stored graph was not reused, when there was one. */
+    readonly openOutcome: OpenOutcome,
+    private readonly options: WorkspaceGraphOptions,
+  ) {}
+
+  static async open(root: string, options: WorkspaceGraphOptions): Promise<WorkspaceGraph> {
+    const sql = await loadSqlJs(options.wasmDirectory);
+    let stored: Uint8Array | null = null;
+    if (options.databasePath !== null && fs.existsSync(options.databasePath)) stored = fs.readFileSync(options.databasePath);
+    const { repository, outcome } = GraphRepository.open(sql, stored);
+    return new WorkspaceGraph(path.resolve(root), repository, outcome, options);
+  }
+
+  async refresh(): Promise<RefreshSummary> {
+    const started = performance.now();
+    const onDisk = listSourceFiles(this.root);
+    const stored = new Map(this.repository.files().map((file) => [file.path, file]));
+    const hashes = new Map<string, string>();
+    for (const file of onDisk) {
+      const source = readSourceFile(path.join(this.root, file));
+      // Unreadable files are analysed (to record why) whatever their stored state.
+      hashes.set(file, source.ok ? contentHash(source.text) : '');
+    }
+
+    const missing = [...stored.keys()].filter((file) => !hashes.has(file));
+    const renamed = this.applyRenames(missing, onDisk, hashes, stored);
+    const removed = missing.filter((file) => !renamed.has(file));
+    for (const file of removed) this.repository.removeFile(file);
+
+    const changed = onDisk.filter((file) => {
+      const previous = this.repository.fileByPath(file);
+      return previous === undefined || previous.hash === '' || previous.hash !== hashes.get(file);
+    });
+    for (const file of changed) this.documents.delete(file);
+
+    const failed: string[] = [];
+    let withSyntaxErrors = 0;
+    let rowsWritten = 0;
+    let batch: Parameters<GraphRepository['writeFiles']>[0][number][] = [];
+    const flush = () => {
+      rowsWritten += this.repository.writeFiles(batch).rowsWritten;
+      batch = [];
+    };
+    await analyzeFiles(this.root, changed, {
+      task: 'graph',
+      jobs: this.options.jobs,
+      wasmDirectory: this.options.wasmDirectory,
+      onFile: (result) => {
+        if (result.failed) failed.push(result.file);
+        else if (!result.record.parseOk) withSyntaxErrors++;
+        batch.push({ file: result.record, rows: result.rows });
+        // Writing in batches as results arrive overlaps the inserts with the workers' parsing.
+        if (batch.length >= 32) flush();
+      },
+    });
+    flush();
+    return {
+      files: onDisk.length,
+      analysed: changed.length,
+      unchanged: onDisk.length - changed.length - renamed.size,
+      removed: removed.length,
+      renamed: renamed.size,
+      failed,
+      withSyntaxErrors,
+      rowsWritten,
+      wallMs: performance.now() - started,
+    };
+  }
+
+  /**
+   * Applies the current text of a file (unsaved editor contents, or a file changed on disk).
+   * `relativePath` uses forward slashes from the workspace root.
+   */
+  async updateDocument(relativePath: string, text: string): Promise<DocumentUpdate> {
+    const parser = await this.ensureParser();
+    const previous = this.documents.get(relativePath);
+    const parseStart = performance.now();
+    let parse: ParseResult | null = null;
+    let reparsed: DocumentUpdate['reparsed'] = 'file';
+    if (previous) {
+      const change = textChange(previous.text, text);
+      if (change === null) return { reparsed: 'none', clausesWritten: 0, clausesKept: 0, rowsWritten: 0 };
+      parse = reparseClause(parser, previous.text, previous.parse, previous.definitions, text, change);
+      if (parse !== null) reparsed = 'clause';
+      // A failed splice may have left the previous tree half-moved: it must not be used again.
+      this.documents.delete(relativePath);
+    }
+    parse ??= parser.parse(text);
+    const analysis = analyzeParsed(relativePath, text, parse, performance.now() - parseStart);
+    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions });
+
+    const firstError = parse.errors[0];
+    const file: FileRecord = {
+      path: relativePath,
+      hash: contentHash(text),
+      bytes: Buffer.byteLength(text),
+      lines: text === '' ? 0 : parse.lines.lineCount - (text.endsWith('\n') ? 1 : 0),
+      parseOk: firstError === undefined,
+      error: firstError ? `${firstError.line}:${firstError.column}: ${firstError.message}` : null,
+    };
+    const summary = this.repository.writeFile(file, fileRows(analysis));
+    return { reparsed, ...summary };
+  }
+
+  /** Forgets a file (deleted in the editor or on disk). */
+  removeDocument(relativePath: string): boolean {
+    this.documents.delete(relativePath);
+    return this.repository.removeFile(relativePath);
+  }
+
+  renameDocument(from: string, to: string): boolean {
+    const document = this.documents.get(from);
+    this.documents.delete(from);
+    if (document) this.documents.set(to, document);
+    return this.repository.renameFile(from, to);
+  }
+
+  /** Writes the stored graph, if it has a place; returns its size in bytes. */
+  save(): number {
+    const target = this.options.databasePath;
+    const bytes = this.repository.export();
+    if (target === null) return bytes.length;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temporary = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, bytes);
+    fs.renameSync(temporary, target);
+    return bytes.length;
+  }
+
+  dispose(): void {
+    this.parser?.dispose();
+    this.parser = null;
+    this.documents.clear();
+    this.repository.close();
+  }
+
+  private async ensureParser(): Promise<ElixirParser> {
+    this.parser ??= await ElixirParser.load(this.options.wasmDirectory);
+    return this.parser;
+  }
+
+  /** Stored files missing from disk whose exact content reappears at one new path are moved there. */
+  private applyRenames(
+    missing: readonly string[],
+    onDisk: readonly string[],
+    hashes: ReadonlyMap<string, string>,
+    stored: ReadonlyMap<string, { hash: string }>,
+  ): Set<string> {
+    const renamed = new Set<string>();
+    if (missing.length === 0) return renamed;
+    const newByHash = new Map<string, string[]>();
+    for (const file of onDisk) {
+      if (stored.has(file)) continue;
+      const hash = hashes.get(file)!;
+      if (hash === '') continue;
+      newByHash.set(hash, [...(newByHash.get(hash) ?? []), file]);
+    }
+    for (const file of missing) {
+      const candidates = newByHash.get(stored.get(file)!.hash);
+      if (candidates?.length !== 1) continue;
+      const [target] = candidates;
+      if (this.repository.renameFile(file, target!)) {
+        renamed.add(file);
+        newByHash.delete(stored.get(file)!.hash);
+      }
+    }
+    return renamed;
+  }
+}
