@@ -80,8 +80,11 @@ export interface ControlFlowGraph {
   /** The clause's region first, then one per `fn`, in source order. */
   readonly regions: CfgRegion[];
   /**
-   * McCabe's cyclomatic complexity of the clause region (edges − nodes + 2 over that region
-   * alone, counting only nodes reachable from its entry); `fn` regions are not included.
+   * McCabe's cyclomatic complexity of the clause region: edges − nodes + 2 over the nodes its
+   * entry reaches, with the abnormal exit merged into the exit and failure edges left out (a
+   * match with no clause left, an exception no handler takes, the re-raise after `after`);
+   * explicit raises count, like early returns. `fn` regions are not included. A function with
+   * no branches is 1, one `if` is 2, a three-clause `case` is 3.
    */
   readonly complexity: number;
 }
