@@ -16,7 +16,7 @@
 import { nodeIdOf, parseNodeId } from '../../common/nodeId';
 import type { CallGraphIndex } from './callGraphIndex';
 import { CALL_FLAGS } from './fileFacts';
-import type { DataFlowGraph } from './graph';
+import { decodeDataFlow } from './graphCodec';
 import type { GraphRepository } from './repository';
 
 /** How many nodes one search may visit before it gives up (and answers with what it found). */
@@ -163,7 +163,7 @@ class DataFlowSearch {
     const row = this.repository.rows<{ graph: string }>('SELECT graph FROM data_flow WHERE clause = ? LIMIT 1', [clause])[0];
     let flow: ClauseFlow | null = null;
     if (row) {
-      const graph = JSON.parse(row.graph) as DataFlowGraph;
+      const graph = decodeDataFlow(row.graph);
       const successors = new Map<string, string[]>();
       for (const edge of graph.edges) {
         const key = edge.from.join('.');

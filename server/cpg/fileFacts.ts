@@ -13,6 +13,7 @@ import type { FileAnalysis } from './fileAnalysis';
 import { findOtpFacts } from './otp';
 import type { FileRows, Row } from './schema';
 import type { FunctionClause } from './definitions';
+import { encodeControlFlow, encodeDataFlow } from './graphCodec';
 
 type Without<T, K extends keyof T> = Omit<T, K>;
 
@@ -70,12 +71,12 @@ export function fileRows(analysis: FileAnalysis): FileRows {
 
   analysis.definitions.functions.forEach((clause, index) => {
     const controlFlow = buildControlFlow(clause);
-    const controlFlowJson = JSON.stringify(controlFlow);
-    const dataFlowJson = JSON.stringify(buildDataFlow(clause));
+    const controlFlowJson = encodeControlFlow(controlFlow);
+    const dataFlowJson = encodeDataFlow(buildDataFlow(clause));
     const calls = (analysis.callSites[index] ?? []).map(callRow);
     const extra = clauseRows.get(clause.id) ?? { callbacks: [], sends: [], receives: [] };
     const functionRow = clauseFunctionRow(clause, controlFlow.complexity, parameterPaths(analysis, clause));
-    const fingerprint = fingerprintOf([functionRow, controlFlowJson, dataFlowJson, calls, extra]);
+    const fingerprint = fingerprintOf([JSON.stringify([functionRow, calls, extra]), controlFlowJson, dataFlowJson]);
     rows.functions.push({ ...functionRow, fingerprint });
     rows.control_flow.push({ clause: clause.id, graph: controlFlowJson });
     rows.data_flow.push({ clause: clause.id, graph: dataFlowJson });
@@ -151,17 +152,19 @@ function callRow(site: CallSite): Without<Row<'calls'>, 'file_id'> {
 }
 
 /**
- * A 53-bit hash of everything a clause stores (cyrb53). It only has to tell an edited clause from
- * its previous version, so a fast non-cryptographic hash is enough.
+ * A 53-bit hash of everything a clause stores (cyrb53 over the texts, each followed by a
+ * separator). It only has to tell an edited clause from its previous version, so a fast
+ * non-cryptographic hash is enough.
  */
-function fingerprintOf(parts: unknown): string {
-  const text = JSON.stringify(parts);
+function fingerprintOf(texts: readonly string[]): string {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
+  for (const text of texts) {
+    for (let index = 0; index <= text.length; index++) {
+      const code = index < text.length ? text.charCodeAt(index) : 0xffff;
+      h1 = Math.imul(h1 ^ code, 2654435761);
+      h2 = Math.imul(h2 ^ code, 1597334677);
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);

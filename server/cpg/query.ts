@@ -20,8 +20,8 @@
 import { parseNodeId } from '../../common/nodeId';
 import { CallGraphIndex, isInQuote } from './callGraphIndex';
 import { findDataFlowPaths } from './dataFlowPaths';
-import type { ControlFlowGraph, DataFlowGraph } from './graph';
 import { graphNodeId } from './graph';
+import { decodeControlFlow, decodeDataFlow } from './graphCodec';
 import type { GraphRepository } from './repository';
 
 export class QueryError extends Error {
@@ -213,7 +213,8 @@ export class QueryEngine {
   }
 
   controlFlow(clauseId: string): GraphView {
-    const { file, graph } = this.storedGraph<ControlFlowGraph>('control_flow', clauseId);
+    const { file, text } = this.storedGraph('control_flow', clauseId);
+    const graph = decodeControlFlow(text);
     const ids = graph.nodes.map((node) => {
       const base = graphNodeId(clauseId, node.path);
       return node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal' ? `${base}$${node.kind}` : base;
@@ -228,7 +229,8 @@ export class QueryEngine {
   }
 
   dataFlow(clauseId: string): GraphView {
-    const { file, graph } = this.storedGraph<DataFlowGraph>('data_flow', clauseId);
+    const { file, text } = this.storedGraph('data_flow', clauseId);
+    const graph = decodeDataFlow(text);
     const labels = this.nodeLabels(clauseId);
     const nodes = new Map<string, GraphView['nodes'][number]>();
     for (const definition of graph.definitions) {
@@ -322,21 +324,21 @@ export class QueryEngine {
     });
   }
 
-  private storedGraph<T>(table: 'control_flow' | 'data_flow', clauseId: string): { file: string; graph: T } {
+  private storedGraph(table: 'control_flow' | 'data_flow', clauseId: string): { file: string; text: string } {
     const rows = this.repository.rows<{ graph: string; file: string }>(
       `SELECT g.graph, files.path AS file FROM ${table} g JOIN files ON files.id = g.file_id WHERE g.clause = ? ORDER BY files.path LIMIT 1`,
       [clauseId],
     );
     const row = rows[0];
     if (!row) throw new QueryError(this.unknownClauseMessage(clauseId));
-    return { file: row.file, graph: JSON.parse(row.graph) as T };
+    return { file: row.file, text: row.graph };
   }
 
   private nodeLabels(clauseId: string): Map<string, { label: string; line: number; column: number }> {
     const labels = new Map<string, { label: string; line: number; column: number }>();
     const row = this.repository.rows<{ graph: string }>('SELECT graph FROM control_flow WHERE clause = ? LIMIT 1', [clauseId])[0];
     if (!row) return labels;
-    for (const node of (JSON.parse(row.graph) as ControlFlowGraph).nodes) {
+    for (const node of decodeControlFlow(row.graph).nodes) {
       if (node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal') continue;
       labels.set(graphNodeId(clauseId, node.path), { label: node.label, line: node.line, column: node.column });
     }

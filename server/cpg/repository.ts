@@ -185,7 +185,9 @@ export class GraphRepository {
 
     let rowsWritten = 0;
     for (const table of FILE_TABLES) {
-      if (table.clauseColumn === null) {
+      if (!stored) {
+        // A new file has nothing to delete.
+      } else if (table.clauseColumn === null) {
         this.run(`DELETE FROM "${table.name}" WHERE file_id = ?`, [fileId]);
       } else {
         for (const clause of stale) this.run(`DELETE FROM "${table.name}" WHERE file_id = ? AND "${table.clauseColumn}" = ?`, [fileId, clause]);

@@ -13,7 +13,7 @@
  */
 
 /** Bump when a table changes shape: a stored graph with another version is rebuilt from scratch. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 type ColumnType = 'integer' | 'text' | 'real';
 
@@ -111,7 +111,7 @@ export const LAYERS = {
     },
   },
   cfg: {
-    description: 'Control-flow graph of each clause (`ControlFlowGraph` in graph.ts), as JSON.',
+    description: 'Control-flow graph of each clause (`ControlFlowGraph` in graph.ts), in the compact JSON of graphCodec.ts.',
     dependsOn: ['ast'],
     tables: {
       control_flow: {
@@ -122,7 +122,7 @@ export const LAYERS = {
     },
   },
   dataflow: {
-    description: 'Data-flow graph of each clause (`DataFlowGraph` in graph.ts): definitions, uses and their edges, as JSON.',
+    description: 'Data-flow graph of each clause (`DataFlowGraph` in graph.ts): definitions, uses and their edges, in the compact JSON of graphCodec.ts.',
     dependsOn: ['ast', 'cfg'],
     tables: {
       data_flow: {

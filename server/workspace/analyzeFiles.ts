@@ -79,7 +79,14 @@ function runPool<K extends AnalysisTask>(
           feed();
           return;
         }
-        emitter.done(message as TaskResponses[K]);
+        try {
+          emitter.done(message as TaskResponses[K]);
+        } catch (error) {
+          // The consumer failed (a full disk, a bug): stop the pool rather than crash the process.
+          for (const running of workers) void running.terminate();
+          reject(error);
+          return;
+        }
         remaining--;
         feed();
         finishIfDone();
