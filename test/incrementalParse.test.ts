@@ -46,8 +46,10 @@ test('a clause reparsed on its own splices into the same tree a full parse build
       const definitions = findDefinitions(parse.forms, (node) => text.slice(node.start, node.end));
       const bodies = definitions.functions.filter((clause) => clause.body !== null);
       if (bodies.length === 0) break;
+      // Half the edits inside a clause, half anywhere (docs, attributes, between definitions).
       const clause = bodies[Math.floor(random() * bodies.length)]!;
-      const edited = randomEditInside(text, clause.node, random);
+      const region = random() < 0.5 ? clause.node : { start: 0, end: text.length };
+      const edited = randomEditInside(text, region, random);
       const change = textChange(text, edited);
       if (change === null) continue;
       const expected = parser.parse(edited);
@@ -57,7 +59,7 @@ test('a clause reparsed on its own splices into the same tree a full parse build
         parse = expected;
       } else {
         spliced++;
-        assert.equal(treeText(result.forms), treeText(expected.forms), `${file}: edit in ${clause.id} at ${change.start}`);
+        assert.equal(treeText(result.forms), treeText(expected.forms), `${file}: edit at ${change.start}`);
         assert.deepEqual(result.errors, expected.errors);
         parse = result;
       }
@@ -70,7 +72,7 @@ test('a clause reparsed on its own splices into the same tree a full parse build
 });
 
 test('edits that cannot be confined to a clause fall back to a full parse', () => {
-  const text = 'defmodule A do\n  def f(x) do\n    x + 1\n  end\n\n  def g, do: 2\nend\n';
+  const text = 'defmodule A do\n  def f(x) do\n    x + 1\n  end\n\n  @doc """\n  Two.\n  """\n  def g, do: 2\nend\n';
   const reparse = (edited: string) => {
     // Each attempt gets a fresh tree: a successful splice reuses the previous one in place.
     const parse = parser.parse(text);
@@ -79,13 +81,15 @@ test('edits that cannot be confined to a clause fall back to a full parse', () =
   };
 
   assert.ok(reparse(text.replace('x + 1', 'x + 2')), 'an edit inside a body takes the clause path');
+  assert.ok(reparse(text.replace('Two.', 'Two!')), 'an edit inside an @doc takes the same path');
   assert.equal(reparse(text.replace('def g', 'defp g')), null, 'editing the def keyword reparses the file');
   assert.equal(reparse(text.replace('x + 1', 'x + (')), null, 'an edit that breaks the clause reparses the file');
   assert.equal(reparse(text.replace('\n\n', '\n  @doc "x"\n')), null, 'an edit between clauses reparses the file');
+  assert.equal(reparse(text.replace('Two.\n  """', 'Two.\n  ""')), null, 'an edit that unbalances the heredoc reparses the file');
   assert.equal(reparse(text.replace('x + 1\n  end', 'x + 1\n  end\n  end')), null, 'an extra end reparses the file');
 });
 
-function randomEditInside(text: string, node: AstNode, random: () => number): string {
+function randomEditInside(text: string, node: Pick<AstNode, 'start' | 'end'>, random: () => number): string {
   // Strictly inside: never the first or last character of the clause.
   const start = node.start + 1 + Math.floor(random() * Math.max(1, node.end - node.start - 2));
   const choice = random();

@@ -5,7 +5,13 @@
  *
  * Pure: rows depend only on the file's text and path. Each clause's rows are fingerprinted
  * together, which is how the repository tells, after an edit, which clauses need rewriting.
+ *
+ * The per-clause graphs are most of the work, and they depend on nothing but the clause's own
+ * text and where it starts (the graphs hold lines and columns, never offsets). An editor session
+ * passes a `ClauseGraphCache` keyed by exactly that, so after an edit only the edited clause's
+ * graphs are built again, whether the file was reparsed clause by clause or whole.
  */
+import { type AstNode, childrenOf } from '../syntax/ast';
 import type { CallSite } from './graph';
 import { buildControlFlow } from './controlFlow';
 import { buildDataFlow } from './dataFlow';
@@ -20,8 +26,48 @@ type Without<T, K extends keyof T> = Omit<T, K>;
 /** Call-site flag bits, as stored in `calls.flags`. */
 export const CALL_FLAGS = { piped: 1, capture: 2, delegate: 4, inQuote: 8 } as const;
 
-export function fileRows(analysis: FileAnalysis): FileRows {
+/**
+ * Encoded graphs of the clauses of one file, by clause text and starting position. Entries not
+ * used by the latest `fileRows` call are dropped by the next one, so the cache holds at most two
+ * versions of the file's clauses.
+ */
+export class ClauseGraphCache {
+  private current = new Map<string, ClauseGraphs>();
+  private previous = new Map<string, ClauseGraphs>();
+
+  /** Starts a new round: what the last round did not use is forgotten after this one. */
+  beginRound(): void {
+    this.previous = this.current;
+    this.current = new Map();
+  }
+
+  graphsOf(clause: FunctionClause, text: string): ClauseGraphs {
+    const key = `${clause.line}:${clause.column}:${text.slice(clause.node.start, clause.node.end)}`;
+    let graphs = this.current.get(key) ?? this.previous.get(key);
+    if (!graphs) graphs = clauseGraphs(clause);
+    this.current.set(key, graphs);
+    return graphs;
+  }
+}
+
+interface ClauseGraphs {
+  readonly complexity: number;
+  readonly controlFlowJson: string;
+  readonly dataFlowJson: string;
+  /** Hash of the two encoded graphs, the expensive part of the clause's fingerprint. */
+  readonly hash: string;
+}
+
+function clauseGraphs(clause: FunctionClause): ClauseGraphs {
+  const controlFlow = buildControlFlow(clause);
+  const controlFlowJson = encodeControlFlow(controlFlow);
+  const dataFlowJson = encodeDataFlow(buildDataFlow(clause));
+  return { complexity: controlFlow.complexity, controlFlowJson, dataFlowJson, hash: fingerprintOf([controlFlowJson, dataFlowJson]) };
+}
+
+export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): FileRows {
   const rows = emptyFileRows();
+  cache?.beginRound();
   for (const module of analysis.definitions.modules) {
     rows.modules.push({
       name: module.name,
@@ -70,16 +116,14 @@ export function fileRows(analysis: FileAnalysis): FileRows {
   }
 
   analysis.definitions.functions.forEach((clause, index) => {
-    const controlFlow = buildControlFlow(clause);
-    const controlFlowJson = encodeControlFlow(controlFlow);
-    const dataFlowJson = encodeDataFlow(buildDataFlow(clause));
+    const graphs = cache ? cache.graphsOf(clause, analysis.text) : clauseGraphs(clause);
     const calls = (analysis.callSites[index] ?? []).map(callRow);
     const extra = clauseRows.get(clause.id) ?? { callbacks: [], sends: [], receives: [] };
-    const functionRow = clauseFunctionRow(clause, controlFlow.complexity, parameterPaths(analysis, clause));
-    const fingerprint = fingerprintOf([JSON.stringify([functionRow, calls, extra]), controlFlowJson, dataFlowJson]);
+    const functionRow = clauseFunctionRow(clause, graphs.complexity, parameterPaths(clause));
+    const fingerprint = fingerprintOf([JSON.stringify([functionRow, calls, extra]), graphs.hash]);
     rows.functions.push({ ...functionRow, fingerprint });
-    rows.control_flow.push({ clause: clause.id, graph: controlFlowJson });
-    rows.data_flow.push({ clause: clause.id, graph: dataFlowJson });
+    rows.control_flow.push({ clause: clause.id, graph: graphs.controlFlowJson });
+    rows.data_flow.push({ clause: clause.id, graph: graphs.dataFlowJson });
     rows.calls.push(...calls);
     rows.otp_callbacks.push(...extra.callbacks);
     rows.message_sends.push(...extra.sends);
@@ -99,18 +143,25 @@ export function functionIdOf(clauseId: string): string {
   return clauseId.slice(0, clauseId.lastIndexOf('#'));
 }
 
-/** The node paths of a clause's parameters, found by identity in its node walk. */
-function parameterPaths(analysis: FileAnalysis, clause: FunctionClause): string[] {
-  const wanted = new Set(clause.params);
-  const paths = new Map<unknown, string>();
-  if (wanted.size === 0) return [];
-  for (const { node, path } of analysis.nodeIds.clauseNodes(clause)) {
-    if (wanted.has(node)) {
-      paths.set(node, path.join('.'));
-      if (paths.size === wanted.size) break;
+/**
+ * The node paths of a clause's parameters. Each parameter sits a few levels below the `def`
+ * node (inside the head call, perhaps inside `when`), so its path is found by descending into
+ * the child whose span holds it rather than by walking the whole clause.
+ */
+function parameterPaths(clause: FunctionClause): string[] {
+  return clause.params.map((param) => {
+    const path: number[] = [];
+    let node: AstNode = clause.node;
+    for (let depth = 0; depth < 8 && node !== param; depth++) {
+      const children = childrenOf(node);
+      let index = children.indexOf(param);
+      if (index === -1) index = children.findIndex((child) => child.start <= param.start && param.end <= child.end);
+      if (index === -1) return '';
+      path.push(index);
+      node = children[index]!;
     }
-  }
-  return clause.params.map((param) => paths.get(param) ?? '');
+    return node === param ? path.join('.') : '';
+  });
 }
 
 function clauseFunctionRow(clause: FunctionClause, complexity: number, params: string[]): Without<Row<'functions'>, 'file_id' | 'fingerprint'> {

@@ -1,5 +1,6 @@
 /**
- * Reparsing after an edit by re-reading only the function clause the edit falls in.
+ * Reparsing after an edit by re-reading only the function clause (or module attribute, such as
+ * an `@doc`) the edit falls in.
  *
  * tree-sitter-elixir re-reads most of a file even on an incremental reparse, so after a keystroke
  * the cheapest correct tree comes from parsing the text of the one edited clause on its own and
@@ -13,7 +14,7 @@
  * exactly one clause of the same form, or other code shares a line with the clause.
  */
 import { LineIndex } from '../../common/lineIndex';
-import { type AstNode, childrenOf } from '../syntax/ast';
+import { type AstNode, blockExpressions, childrenOf, isCall, keywordValue } from '../syntax/ast';
 import type { ElixirParser, ParseResult } from '../syntax/parser';
 import type { FileDefinitions } from './definitions';
 
@@ -89,16 +90,26 @@ interface Shift {
 type MutableNode = { -readonly [K in keyof AstNode]: AstNode[K] } & { endLine?: number | null };
 
 function editedClauseNode(definitions: FileDefinitions, change: TextChange): AstNode | null {
+  const strictlyInside = (node: AstNode) => node.start < change.start && change.oldEnd < node.end;
   let target: AstNode | null = null;
   for (const clause of definitions.functions) {
-    const node = clause.node;
-    if (node.start < change.start && change.oldEnd < node.end) {
-      if (target !== null && target !== node) return null;
-      target = node;
+    if (strictlyInside(clause.node)) {
+      if (target !== null && target !== clause.node) return null;
+      target = clause.node;
+    }
+  }
+  // Module attributes (`@doc`, `@spec`, …) written directly in a module body are forms of their
+  // own too; what they mean for the clauses (`@impl`) is worked out again from the new tree.
+  if (target === null) {
+    for (const module of definitions.modules) {
+      const body = module.node.args.length >= 2 ? keywordValue(module.node.args[module.node.args.length - 1], 'do') : undefined;
+      for (const form of blockExpressions(body)) {
+        if (isCall(form, '@') && strictlyInside(form)) target = form;
+      }
     }
   }
   if (target === null) return null;
-  // Definitions nested in the clause (modules in a test body) would be renumbered by the edit.
+  // Definitions nested in the target (modules in a test body) would be renumbered by the edit.
   for (const clause of definitions.functions) {
     if (clause.node !== target && clause.node.start >= target.start && clause.node.end <= target.end) return null;
   }

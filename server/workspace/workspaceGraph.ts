@@ -18,7 +18,7 @@ import path from 'node:path';
 import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import type { FileDefinitions } from '../cpg/definitions';
 import { analyzeParsed } from '../cpg/fileAnalysis';
-import { fileRows } from '../cpg/fileFacts';
+import { ClauseGraphCache, fileRows } from '../cpg/fileFacts';
 import { reparseClause, textChange } from '../cpg/incrementalParse';
 import { type FileRecord, GraphRepository, type OpenOutcome } from '../cpg/repository';
 import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
@@ -71,6 +71,7 @@ interface OpenDocument {
   readonly text: string;
   readonly parse: ParseResult;
   readonly definitions: FileDefinitions;
+  readonly graphs: ClauseGraphCache;
 }
 
 export class WorkspaceGraph {
@@ -169,7 +170,8 @@ export class WorkspaceGraph {
     }
     parse ??= parser.parse(text);
     const analysis = analyzeParsed(relativePath, text, parse, performance.now() - parseStart);
-    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions });
+    const graphs = previous?.graphs ?? new ClauseGraphCache();
+    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs });
 
     const firstError = parse.errors[0];
     const file: FileRecord = {
@@ -180,7 +182,7 @@ export class WorkspaceGraph {
       parseOk: firstError === undefined,
       error: firstError ? `${firstError.line}:${firstError.column}: ${firstError.message}` : null,
     };
-    const summary = this.repository.writeFile(file, fileRows(analysis));
+    const summary = this.repository.writeFile(file, fileRows(analysis, graphs));
     return { reparsed, ...summary };
   }
 
