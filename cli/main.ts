@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueryEngine, QueryError } from '../server/cpg/query';
+import { type Query, QueryEngine, QueryError, parseQuery } from '../server/cpg/query';
 import { analyzeFiles, defaultJobCount } from '../server/workspace/analyzeFiles';
 import { listSourceFiles } from '../server/workspace/sourceFiles';
 import { WorkspaceGraph, defaultDatabasePath } from '../server/workspace/workspaceGraph';
@@ -154,11 +154,12 @@ async function queryCommand(args: readonly string[]): Promise<number> {
   const databasePath = values['no-store'] ? null : path.resolve(values.db ?? defaultDatabasePath(root));
 
   // A malformed query is reported before any analysis work is done.
-  let query: unknown;
+  let query: Query;
   try {
-    query = JSON.parse(queryText);
+    query = parseQuery(queryText);
   } catch (error) {
-    throw new UsageError(`the query is not valid JSON (${(error as Error).message}); for example: {"callers": "MyApp.Repo.get/2"}`);
+    if (error instanceof QueryError) throw new UsageError(error.message);
+    throw error;
   }
 
   const graph = await WorkspaceGraph.open(root, { databasePath, jobs });
@@ -179,7 +180,7 @@ async function queryCommand(args: readonly string[]): Promise<number> {
     for (const file of summary.failed) process.stderr.write(`elixirscope: could not analyse ${file}\n`);
     let result: unknown;
     try {
-      result = new QueryEngine(graph.repository).run(query);
+      result = new QueryEngine(graph.repository).answer(query);
     } catch (error) {
       if (error instanceof QueryError) throw new UsageError(error.message);
       throw error;

@@ -85,7 +85,7 @@ test('unknown commands and options are usage errors; help and version succeed', 
   const option = run(['analyze', 'examples/bank', '--colour']);
   assert.equal(option.code, 2);
   assert.match(option.stderr, /--colour/);
-  const later = run(['query', '.', '{}']);
+  const later = run(['record', '.']);
   assert.equal(later.code, 2);
   assert.match(later.stderr, /not available in this version yet/);
   const help = run(['--help']);
@@ -129,4 +129,62 @@ test('a directory without Elixir files says so and writes nothing', () => {
   assert.equal(result.code, 0);
   assert.equal(result.stdout, '');
   assert.match(result.stderr, /no \.ex or \.exs files under/);
+});
+
+test('query answers from the stored graph, refreshes it after a change, and refuses bad queries before any work', () => {
+  const directory = temporaryDirectory();
+  fs.mkdirSync(path.join(directory, 'lib'));
+  fs.writeFileSync(path.join(directory, 'lib', 'a.ex'), 'defmodule A do\n  def f(x), do: B.g(x)\nend\n');
+  fs.writeFileSync(path.join(directory, 'lib', 'b.ex'), 'defmodule B do\n  def g(x), do: x\n  def h, do: g(1)\nend\n');
+
+  const first = run(['query', directory, '{"callers": "B.g/1"}']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(JSON.parse(first.stdout), [
+    { caller: 'A.f/1#1', file: 'lib/a.ex', line: 2, column: 19, node: 'A.f/1#1:1.0.0' },
+    { caller: 'B.h/0#1', file: 'lib/b.ex', line: 3, column: 14, node: 'B.h/0#1:1.0.0' },
+  ]);
+  assert.match(first.stderr, /graph of 2 files \(2 analysed, 0 unchanged\)/);
+  assert.ok(fs.existsSync(path.join(directory, '.elixirscope', 'cpg.sqlite')), 'the graph is stored in the project');
+
+  const unchanged = run(['query', directory, '{"callers": "B.g/1"}']);
+  assert.equal(unchanged.stdout, first.stdout);
+  assert.equal(unchanged.stderr, '', 'nothing to redo, nothing said');
+
+  fs.writeFileSync(path.join(directory, 'lib', 'a.ex'), 'defmodule A do\n  def f(x), do: x\nend\n');
+  const changed = run(['query', directory, '{"callers": "B.g/1"}']);
+  assert.equal(JSON.parse(changed.stdout).length, 1);
+  assert.match(changed.stderr, /1 analysed, 1 unchanged/);
+
+  const fromStdin = spawnSync(process.execPath, [cli, 'query', directory, '-', '--no-store'], { input: '{"callees": "B.h/0"}', encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(fromStdin.stdout), ['B.g/1']);
+
+  const refusals: [string[], RegExp][] = [
+    [['query', directory], /takes a directory and a query/],
+    [['query', directory, '{"callers": '], /not valid JSON/],
+    [['query', directory, '{"callers": "g"}'], /function ID such as/],
+    [['query', directory, '{"cfg": "B.nope/0#1"}'], /no function clause B.nope\/0#1/],
+    [['query', path.join(directory, 'missing'), '{"callers": "B.g/1"}'], /no such directory/],
+    [['query', directory, '{}', '--db', 'x', '--no-store'], /do not go together/],
+  ];
+  for (const [args, message] of refusals) {
+    const result = run(args);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, message);
+    assert.equal(result.stdout, '');
+  }
+});
+
+test('query over a workspace with broken and binary files still answers, and a corrupt stored graph is rebuilt', () => {
+  const directory = temporaryDirectory();
+  fs.writeFileSync(path.join(directory, 'good.ex'), 'defmodule Good do\n  def ok, do: Other.call()\nend\n');
+  fs.writeFileSync(path.join(directory, 'half.ex'), 'defmodule Half do\n  def typing(x) do\n    Other.call(\n');
+  fs.writeFileSync(path.join(directory, 'binary.ex'), Buffer.from([0, 1, 2, 3]));
+  fs.mkdirSync(path.join(directory, '.elixirscope'));
+  fs.writeFileSync(path.join(directory, '.elixirscope', 'cpg.sqlite'), 'garbage');
+  const result = run(['query', directory, '{"callers": "Other.call/0"}']);
+  assert.equal(result.code, 1, 'a file could not be analysed');
+  assert.match(result.stderr, /rebuilding the stored graph: it is not a readable graph database/);
+  assert.match(result.stderr, /could not analyse binary\.ex/);
+  const callers = JSON.parse(result.stdout) as { caller: string }[];
+  assert.ok(callers.some((site) => site.caller === 'Good.ok/0#1'));
 });

@@ -73,44 +73,32 @@ export class QueryEngine {
     this.callGraph = new CallGraphIndex(repository);
   }
 
-  /** Answers a query given as JSON text or as a parsed object. */
+  /** Answers a query given as JSON text, as a parsed object, or already checked by `parseQuery`. */
   run(query: unknown): unknown {
-    const parsed = typeof query === 'string' ? parseQueryText(query) : query;
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new QueryError(`a query is a JSON object with one of the keys ${QUERY_KEYS.join(', ')}`);
-    }
-    const object = parsed as Record<string, unknown>;
-    const keys = QUERY_KEYS.filter((key) => key in object);
-    if (keys.length !== 1) {
-      throw new QueryError(
-        keys.length === 0
-          ? `unknown query ${JSON.stringify(Object.keys(object))}: use one of ${QUERY_KEYS.join(', ')}`
-          : `a query asks one thing; this one has ${keys.join(' and ')}`,
-      );
-    }
-    const transitive = booleanOption(object, 'transitive');
-    switch (keys[0]!) {
+    return this.answer(isParsedQuery(query) ? query : parseQuery(query));
+  }
+
+  answer(query: Query): unknown {
+    switch (query.kind) {
       case 'callers': {
-        const id = this.callGraph.canonical(functionIdArgument(object.callers, 'callers'));
-        return transitive ? this.transitiveCallers(id) : this.callers(id);
+        const id = this.callGraph.canonical(query.function);
+        return query.transitive ? this.transitiveCallers(id) : this.callers(id);
       }
       case 'callees': {
-        const id = this.callGraph.canonical(functionIdArgument(object.callees, 'callees'));
-        const reached = this.callees(id, transitive);
-        return booleanOption(object, 'paths') ? reached : reached.map((entry) => entry.function);
+        const reached = this.callees(this.callGraph.canonical(query.function), query.transitive);
+        return query.paths ? reached : reached.map((entry) => entry.function);
       }
       case 'functions':
-        return this.functions(object.functions);
+        return this.functions(query.predicates);
       case 'cfg':
-        return this.controlFlow(clauseIdArgument(object.cfg, 'cfg'));
+        return this.controlFlow(query.clause);
       case 'dfg':
-        return this.dataFlow(clauseIdArgument(object.dfg, 'dfg'));
+        return this.dataFlow(query.clause);
       case 'dataflow':
-        return this.dataflowPaths(object.dataflow);
+        return findDataFlowPaths(this.repository, this.callGraph, query.from, query.to, query.limit);
       case 'otp':
-        return this.otp(object.otp);
+        return this.otp(query.pattern);
     }
-    throw new QueryError('unreachable');
   }
 
   /** Every call site whose target is `functionId`, in file and position order. */
@@ -147,46 +135,34 @@ export class QueryEngine {
     return this.reach(functionId, direct);
   }
 
-  functions(predicates: unknown): FunctionMatch[] {
-    if (predicates === null || typeof predicates !== 'object' || Array.isArray(predicates)) {
-      throw new QueryError('"functions" takes an object of predicates, e.g. {"module": "MyApp.*", "complexity_gt": 5}');
-    }
-    const known = ['module', 'name', 'kind', 'arity', 'complexity_gt', 'complexity_gte', 'otp_callback', 'calls', 'file'];
-    const given = predicates as Record<string, unknown>;
-    for (const key of Object.keys(given)) {
-      if (!known.includes(key)) throw new QueryError(`unknown predicate "${key}" in "functions": use ${known.join(', ')}`);
-    }
+  functions(predicates: FunctionPredicates): FunctionMatch[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (given.module !== undefined) {
+    if (predicates.module !== undefined) {
       where.push('f.module GLOB ?');
-      params.push(globArgument(given.module, 'module'));
+      params.push(predicates.module);
     }
-    if (given.name !== undefined) {
+    if (predicates.name !== undefined) {
       where.push('f.name GLOB ?');
-      params.push(globArgument(given.name, 'name'));
+      params.push(predicates.name);
     }
-    if (given.file !== undefined) {
+    if (predicates.file !== undefined) {
       where.push('files.path GLOB ?');
-      params.push(globArgument(given.file, 'file'));
+      params.push(predicates.file);
     }
-    if (given.kind !== undefined) {
-      const kinds = Array.isArray(given.kind) ? given.kind : [given.kind];
-      if (kinds.length === 0 || !kinds.every((kind) => typeof kind === 'string')) throw new QueryError('"kind" is a definition kind such as "def" or a list of them');
-      where.push(`f.kind IN (${kinds.map(() => '?').join(', ')})`);
-      params.push(...(kinds as string[]));
+    if (predicates.kinds !== undefined) {
+      where.push(`f.kind IN (${predicates.kinds.map(() => '?').join(', ')})`);
+      params.push(...predicates.kinds);
     }
-    if (given.arity !== undefined) {
+    if (predicates.arity !== undefined) {
       where.push('f.arity = ?');
-      params.push(integerArgument(given.arity, 'arity'));
+      params.push(predicates.arity);
     }
-    if (given.otp_callback !== undefined) {
-      if (given.otp_callback === true) where.push('EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id)');
-      else if (given.otp_callback === false) where.push('NOT EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id)');
-      else if (typeof given.otp_callback === 'string') {
-        where.push('EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id AND c.behaviour = ?)');
-        params.push(given.otp_callback);
-      } else throw new QueryError('"otp_callback" is true, false, or a behaviour name such as "GenServer"');
+    if (predicates.otpCallback === true) where.push('EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id)');
+    else if (predicates.otpCallback === false) where.push('NOT EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id)');
+    else if (typeof predicates.otpCallback === 'string') {
+      where.push('EXISTS (SELECT 1 FROM otp_callbacks c WHERE c.clause = f.id AND c.file_id = f.file_id AND c.behaviour = ?)');
+      params.push(predicates.otpCallback);
     }
     const rows = this.repository.rows<{ function: string; complexity: number; clauses: number; kind: string; file: string; line: number }>(
       `SELECT f.function AS function, SUM(f.complexity) AS complexity, COUNT(*) AS clauses, MIN(f.kind) AS kind, MIN(files.path) AS file, MIN(f.line) AS line
@@ -196,17 +172,11 @@ export class QueryEngine {
       params,
     );
     let matches: FunctionMatch[] = rows;
-    if (given.complexity_gt !== undefined) {
-      const bound = integerArgument(given.complexity_gt, 'complexity_gt');
-      matches = matches.filter((match) => match.complexity > bound);
-    }
-    if (given.complexity_gte !== undefined) {
-      const bound = integerArgument(given.complexity_gte, 'complexity_gte');
-      matches = matches.filter((match) => match.complexity >= bound);
-    }
-    if (given.calls !== undefined) {
-      const target = this.callGraph.canonical(functionIdArgument(given.calls, 'calls'));
-      const callers = new Set(this.callGraph.callsTo(target).map((call) => call.callerFunction));
+    const { complexityGt, complexityGte } = predicates;
+    if (complexityGt !== undefined) matches = matches.filter((match) => match.complexity > complexityGt);
+    if (complexityGte !== undefined) matches = matches.filter((match) => match.complexity >= complexityGte);
+    if (predicates.calls !== undefined) {
+      const callers = new Set(this.callGraph.callsTo(this.callGraph.canonical(predicates.calls)).map((call) => call.callerFunction));
       matches = matches.filter((match) => callers.has(match.function));
     }
     return matches;
@@ -256,22 +226,7 @@ export class QueryEngine {
     return { clause: clauseId, file, nodes: [...nodes.values()], edges };
   }
 
-  dataflowPaths(argument: unknown): string[][] {
-    if (argument === null || typeof argument !== 'object' || Array.isArray(argument)) {
-      throw new QueryError('"dataflow" takes {"from": NODE_ID, "to": NODE_ID}');
-    }
-    const { from, to, limit } = argument as Record<string, unknown>;
-    for (const [name, value] of [['from', from], ['to', to]] as const) {
-      if (typeof value !== 'string' || parseNodeId(value)?.moduleLevel !== false) {
-        throw new QueryError(`"dataflow.${name}" must be the node ID of a node inside a function, such as "MyApp.f/1#1:0.0"`);
-      }
-    }
-    const maximum = limit === undefined ? 10 : integerArgument(limit, 'limit');
-    return findDataFlowPaths(this.repository, this.callGraph, from as string, to as string, maximum);
-  }
-
-  otp(pattern: unknown): unknown[] {
-    const glob = globArgument(pattern, 'otp');
+  otp(glob: string): unknown[] {
     const behaviours = this.repository.rows<{ module: string; behaviour: string; via: string; file: string; line: number }>(
       `SELECT b.module, b.behaviour, b.via, files.path AS file, b.line FROM otp_behaviours b JOIN files ON files.id = b.file_id WHERE b.module GLOB ? ORDER BY b.module, b.line`,
       [glob],
@@ -351,6 +306,122 @@ export class QueryEngine {
     if (clauses.length > 0) return `no clause ${clauseId}; ${functionId} has ${clauses.map((row) => row.id).join(', ')}`;
     return `no function clause ${clauseId} in the workspace`;
   }
+}
+
+/** A query whose shape has been checked: what `parseQuery` returns and `answer` takes. */
+export type Query =
+  | { readonly kind: 'callers'; readonly function: string; readonly transitive: boolean }
+  | { readonly kind: 'callees'; readonly function: string; readonly transitive: boolean; readonly paths: boolean }
+  | { readonly kind: 'functions'; readonly predicates: FunctionPredicates }
+  | { readonly kind: 'cfg' | 'dfg'; readonly clause: string }
+  | { readonly kind: 'dataflow'; readonly from: string; readonly to: string; readonly limit: number }
+  | { readonly kind: 'otp'; readonly pattern: string };
+
+export interface FunctionPredicates {
+  /** GLOB patterns (SQLite's, with `?` and `[` made literal). */
+  readonly module?: string;
+  readonly name?: string;
+  readonly file?: string;
+  readonly kinds?: readonly string[];
+  readonly arity?: number;
+  readonly complexityGt?: number;
+  readonly complexityGte?: number;
+  readonly otpCallback?: boolean | string;
+  readonly calls?: string;
+}
+
+const PARSED = Symbol('parsed query');
+
+/**
+ * Checks a query (JSON text or a parsed value) without looking at any graph, so a malformed one
+ * is refused before any work is done. Throws a `QueryError` saying what to write instead.
+ */
+export function parseQuery(query: unknown): Query {
+  const parsed = typeof query === 'string' ? parseQueryText(query) : query;
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new QueryError(`a query is a JSON object with one of the keys ${QUERY_KEYS.join(', ')}`);
+  }
+  const object = parsed as Record<string, unknown>;
+  const keys = QUERY_KEYS.filter((key) => key in object);
+  if (keys.length !== 1) {
+    throw new QueryError(
+      keys.length === 0
+        ? `unknown query ${JSON.stringify(Object.keys(object))}: use one of ${QUERY_KEYS.join(', ')}`
+        : `a query asks one thing; this one has ${keys.join(' and ')}`,
+    );
+  }
+  const transitive = booleanOption(object, 'transitive');
+  const checked = ((): Query => {
+    switch (keys[0]!) {
+      case 'callers':
+        return { kind: 'callers', function: functionIdArgument(object.callers, 'callers'), transitive };
+      case 'callees':
+        return { kind: 'callees', function: functionIdArgument(object.callees, 'callees'), transitive, paths: booleanOption(object, 'paths') };
+      case 'functions':
+        return { kind: 'functions', predicates: functionPredicates(object.functions) };
+      case 'cfg':
+        return { kind: 'cfg', clause: clauseIdArgument(object.cfg, 'cfg') };
+      case 'dfg':
+        return { kind: 'dfg', clause: clauseIdArgument(object.dfg, 'dfg') };
+      case 'dataflow':
+        return dataflowArguments(object.dataflow);
+      case 'otp':
+        return { kind: 'otp', pattern: globArgument(object.otp, 'otp') };
+    }
+  })();
+  Object.defineProperty(checked, PARSED, { value: true });
+  return checked;
+}
+
+function isParsedQuery(query: unknown): query is Query {
+  return typeof query === 'object' && query !== null && PARSED in query;
+}
+
+function functionPredicates(value: unknown): FunctionPredicates {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new QueryError('"functions" takes an object of predicates, e.g. {"module": "MyApp.*", "complexity_gt": 5}');
+  }
+  const known = ['module', 'name', 'kind', 'arity', 'complexity_gt', 'complexity_gte', 'otp_callback', 'calls', 'file'];
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!known.includes(key)) throw new QueryError(`unknown predicate "${key}" in "functions": use ${known.join(', ')}`);
+  }
+  let kinds: string[] | undefined;
+  if (given.kind !== undefined) {
+    const list = Array.isArray(given.kind) ? given.kind : [given.kind];
+    if (list.length === 0 || !list.every((kind) => typeof kind === 'string')) throw new QueryError('"kind" is a definition kind such as "def" or a list of them');
+    kinds = list as string[];
+  }
+  const otpCallback = given.otp_callback;
+  if (otpCallback !== undefined && typeof otpCallback !== 'boolean' && typeof otpCallback !== 'string') {
+    throw new QueryError('"otp_callback" is true, false, or a behaviour name such as "GenServer"');
+  }
+  return {
+    ...(given.module !== undefined ? { module: globArgument(given.module, 'module') } : {}),
+    ...(given.name !== undefined ? { name: globArgument(given.name, 'name') } : {}),
+    ...(given.file !== undefined ? { file: globArgument(given.file, 'file') } : {}),
+    ...(kinds ? { kinds } : {}),
+    ...(given.arity !== undefined ? { arity: integerArgument(given.arity, 'arity') } : {}),
+    ...(given.complexity_gt !== undefined ? { complexityGt: integerArgument(given.complexity_gt, 'complexity_gt') } : {}),
+    ...(given.complexity_gte !== undefined ? { complexityGte: integerArgument(given.complexity_gte, 'complexity_gte') } : {}),
+    ...(otpCallback !== undefined ? { otpCallback } : {}),
+    ...(given.calls !== undefined ? { calls: functionIdArgument(given.calls, 'calls') } : {}),
+  };
+}
+
+function dataflowArguments(value: unknown): Query {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new QueryError('"dataflow" takes {"from": NODE_ID, "to": NODE_ID}');
+  }
+  const { from, to, limit } = value as Record<string, unknown>;
+  for (const [name, id] of [['from', from], ['to', to]] as const) {
+    if (typeof id !== 'string' || parseNodeId(id)?.moduleLevel !== false) {
+      throw new QueryError(`"dataflow.${name}" must be the node ID of a node inside a function, such as "MyApp.f/1#1:0.0"`);
+    }
+  }
+  const maximum = limit === undefined ? 10 : integerArgument(limit, 'limit');
+  if (maximum < 1) throw new QueryError('"limit" is at least 1');
+  return { kind: 'dataflow', from: from as string, to: to as string, limit: maximum };
 }
 
 function parseQueryText(text: string): unknown {
