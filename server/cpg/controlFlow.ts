@@ -86,6 +86,7 @@ import {
 } from '../syntax/ast';
 import type { FunctionClause } from './definitions';
 import type { CfgEdge, CfgEdgeKind, CfgNode, CfgNodeKind, CfgRegion, ControlFlowGraph } from './graph';
+import { nodePathsOf } from './nodePaths';
 
 export function buildControlFlow(clause: FunctionClause): ControlFlowGraph {
   try {
@@ -262,11 +263,11 @@ class ControlFlowBuilder {
   private readonly edgeKeys = new Set<string>();
   private readonly regions: DraftRegion[] = [];
   private readonly closures: PendingClosure[] = [];
-  private readonly paths = new Map<AstNode, NodePath>();
+  private readonly paths: ReadonlyMap<AstNode, NodePath>;
   private readonly constants = new Map<AstNode, boolean>();
 
   constructor(private readonly clause: FunctionClause) {
-    indexPaths(clause.node, this.paths);
+    this.paths = nodePathsOf(clause.node);
   }
 
   build(): ControlFlowGraph {
@@ -1116,17 +1117,6 @@ function fnArity(node: CallNode): number {
   return arrow ? splitWhen(...(arrow.args[0] as ListNode).items).patterns.length : 0;
 }
 
-/** Every node's path from the clause's `def` node, in one iterative walk (no recursion on deep trees). */
-function indexPaths(root: AstNode, paths: Map<AstNode, NodePath>): void {
-  const stack: { node: AstNode; path: NodePath }[] = [{ node: root, path: [] }];
-  while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
-    if (paths.has(node)) continue;
-    paths.set(node, path);
-    const children = childrenOf(node);
-    for (let index = children.length - 1; index >= 0; index--) stack.push({ node: children[index]!, path: [...path, index] });
-  }
-}
 
 function comparePaths(a: NodePath, b: NodePath): number {
   const length = Math.min(a.length, b.length);

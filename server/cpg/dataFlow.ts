@@ -49,6 +49,7 @@ import type {
   VariableDefinition,
   VariableUse,
 } from './graph';
+import { nodePathsOf } from './nodePaths';
 
 /** The data-flow graph of one clause. Pure; never throws on bad code. */
 export function buildDataFlow(clause: FunctionClause): DataFlowGraph {
@@ -65,7 +66,7 @@ export interface DataFlowNodeDescription {
 /** Looks up the description of a node of `clause` by its path; `undefined` for unknown paths. */
 export function dataFlowNodeDescriber(clause: FunctionClause): (path: NodePath) => DataFlowNodeDescription | undefined {
   const nodes = new Map<string, AstNode>();
-  for (const [node, path] of nodePaths(clause.node)) {
+  for (const [node, path] of nodePathsOf(clause.node)) {
     const key = pathKey(path);
     if (!nodes.has(key)) nodes.set(key, node);
   }
@@ -210,13 +211,13 @@ interface Sink {
 }
 
 class DataFlowBuilder {
-  private readonly paths: Map<AstNode, NodePath>;
+  private readonly paths: ReadonlyMap<AstNode, NodePath>;
   private readonly definitions: VariableDefinition[] = [];
   private readonly uses: VariableUse[] = [];
   private readonly edges = new Map<string, DfgEdge>();
 
   constructor(private readonly root: AstNode) {
-    this.paths = nodePaths(root);
+    this.paths = nodePathsOf(root);
   }
 
   clause(clause: FunctionClause): DataFlowGraph {
@@ -836,18 +837,6 @@ class DataFlowBuilder {
   }
 }
 
-/** Paths of every node under `root` (itself `[]`), counted as node IDs count them. */
-function nodePaths(root: AstNode): Map<AstNode, NodePath> {
-  const paths = new Map<AstNode, NodePath>();
-  const pending: [AstNode, NodePath][] = [[root, []]];
-  while (pending.length > 0) {
-    const [node, path] = pending.pop()!;
-    if (paths.has(node)) continue;
-    paths.set(node, path);
-    childrenOf(node).forEach((child, index) => pending.push([child, [...path, index]]));
-  }
-  return paths;
-}
 
 /** `__MODULE__`, `Foo`, `:lists`: a receiver that names a module rather than carrying a value. */
 function isStaticModule(receiver: AstNode): boolean {

@@ -42,9 +42,9 @@ export class ClauseGraphCache {
   }
 
   graphsOf(clause: FunctionClause, text: string): ClauseGraphs {
-    const key = `${clause.line}:${clause.column}:${text.slice(clause.node.start, clause.node.end)}`;
+    const key = graphKey(clause, text);
     let graphs = this.current.get(key) ?? this.previous.get(key);
-    if (!graphs) graphs = clauseGraphs(clause);
+    if (!graphs) graphs = clauseGraphs(clause, key);
     this.current.set(key, graphs);
     return graphs;
   }
@@ -54,15 +54,20 @@ interface ClauseGraphs {
   readonly complexity: number;
   readonly controlFlowJson: string;
   readonly dataFlowJson: string;
-  /** Hash of the two encoded graphs, the expensive part of the clause's fingerprint. */
+  /** Hash of what the graphs are a function of (`graphKey`), for the clause's fingerprint. */
   readonly hash: string;
 }
 
-function clauseGraphs(clause: FunctionClause): ClauseGraphs {
+/** Everything a clause's graphs depend on: its text and where it starts. */
+function graphKey(clause: FunctionClause, text: string): string {
+  return `${clause.line}:${clause.column}:${text.slice(clause.node.start, clause.node.end)}`;
+}
+
+function clauseGraphs(clause: FunctionClause, key: string): ClauseGraphs {
   const controlFlow = buildControlFlow(clause);
   const controlFlowJson = encodeControlFlow(controlFlow);
   const dataFlowJson = encodeDataFlow(buildDataFlow(clause));
-  return { complexity: controlFlow.complexity, controlFlowJson, dataFlowJson, hash: fingerprintOf([controlFlowJson, dataFlowJson]) };
+  return { complexity: controlFlow.complexity, controlFlowJson, dataFlowJson, hash: fingerprintOf([key]) };
 }
 
 export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): FileRows {
@@ -116,7 +121,7 @@ export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): File
   }
 
   analysis.definitions.functions.forEach((clause, index) => {
-    const graphs = cache ? cache.graphsOf(clause, analysis.text) : clauseGraphs(clause);
+    const graphs = cache ? cache.graphsOf(clause, analysis.text) : clauseGraphs(clause, graphKey(clause, analysis.text));
     const calls = (analysis.callSites[index] ?? []).map(callRow);
     const extra = clauseRows.get(clause.id) ?? { callbacks: [], sends: [], receives: [] };
     const functionRow = clauseFunctionRow(clause, graphs.complexity, parameterPaths(clause));

@@ -46,7 +46,7 @@ interface StoredDataFlow {
 export function encodeControlFlow(graph: ControlFlowGraph): string {
   const stored: StoredControlFlow = {
     n: graph.nodes.map((node) => [node.path.join('.'), kindIndex(CFG_NODE_KINDS, node.kind), node.line, node.column, node.label]),
-    e: graph.edges.flatMap((edge) => [edge.from, edge.to, kindIndex(CFG_EDGE_KINDS, edge.kind)]),
+    e: flatEdges(graph.edges, (edge) => edge.from, (edge) => edge.to, (edge) => kindIndex(CFG_EDGE_KINDS, edge.kind)),
     r: graph.regions.map((region) => [region.owner.join('.'), region.entry, region.exit, region.abnormal]),
     c: graph.complexity,
   };
@@ -70,21 +70,26 @@ export function decodeControlFlow(text: string): ControlFlowGraph {
 export function encodeDataFlow(graph: DataFlowGraph): string {
   const paths: string[] = [];
   const indexes = new Map<string, number>();
+  // The passes share one path array per node, so most lookups hit by identity without joining.
+  const byArray = new Map<readonly number[], number>();
   const intern = (path: readonly number[]) => {
+    let index = byArray.get(path);
+    if (index !== undefined) return index;
     const dotted = path.join('.');
-    let index = indexes.get(dotted);
+    index = indexes.get(dotted);
     if (index === undefined) {
       index = paths.length;
       paths.push(dotted);
       indexes.set(dotted, index);
     }
+    byArray.set(path, index);
     return index;
   };
   const stored: StoredDataFlow = {
     p: paths,
     d: graph.definitions.map((definition) => [intern(definition.path), definition.name, definition.line, definition.column, kindIndex(DEFINITION_KINDS, definition.via)]),
     u: graph.uses.map((use) => [intern(use.path), use.name, use.line, use.column, (use.pinned ? 1 : 0) | (use.captured ? 2 : 0)]),
-    e: graph.edges.flatMap((edge) => [intern(edge.from), intern(edge.to), kindIndex(DFG_EDGE_KINDS, edge.kind)]),
+    e: flatEdges(graph.edges, (edge) => intern(edge.from), (edge) => intern(edge.to), (edge) => kindIndex(DFG_EDGE_KINDS, edge.kind)),
   };
   return JSON.stringify(stored);
 }
@@ -101,6 +106,17 @@ export function decodeDataFlow(text: string): DataFlowGraph {
     uses: stored.u.map(([path, name, line, column, flags]) => ({ path: paths[path]!, name, line, column, pinned: (flags & 1) !== 0, captured: (flags & 2) !== 0 })),
     edges,
   };
+}
+
+function flatEdges<E>(edges: readonly E[], from: (edge: E) => number, to: (edge: E) => number, kind: (edge: E) => number): number[] {
+  const flat = new Array<number>(edges.length * 3);
+  for (let index = 0; index < edges.length; index++) {
+    const edge = edges[index]!;
+    flat[index * 3] = from(edge);
+    flat[index * 3 + 1] = to(edge);
+    flat[index * 3 + 2] = kind(edge);
+  }
+  return flat;
 }
 
 function kindIndex<T>(kinds: readonly T[], kind: T): number {

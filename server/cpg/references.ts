@@ -25,6 +25,7 @@ import type { VarBinding } from '../../common/inventory';
 import type { NodePath } from '../../common/nodeId';
 import { type ImportScope, applyImport, applyUse, importCandidates, isSyntaxCall } from './callGraph';
 import { DEFINITION_KINDS, type FunctionClause } from './definitions';
+import { nodePathsOf } from './nodePaths';
 import type { CallKind, CallSite } from './graph';
 import { type AliasScope, type ModuleName, applyAlias, applyRequire, definedModuleName, expandAlias, moduleFromAtom, withAlias } from './moduleNames';
 
@@ -132,7 +133,7 @@ class ReferenceWalker {
   private calls: CallReference[] = [];
   private variables: VariableBinding[] = [];
   private sites: CallSite[] = [];
-  private paths = new Map<AstNode, NodePath>();
+  private paths: ReadonlyMap<AstNode, NodePath> = new Map();
   /** Heads of definitions met in the body (`def f(x)` inside `quote`): names being defined, not calls. */
   private readonly definitionHeads = new Set<AstNode>();
   private readonly bound = new Set<string>();
@@ -141,7 +142,7 @@ class ReferenceWalker {
   constructor(private readonly sourceText: (node: AstNode) => string) {}
 
   clause(clause: FunctionClause, inventory: ReadonlySet<string>): ClauseReferences {
-    this.paths = nodePaths(clause.node);
+    this.paths = nodePathsOf(clause.node);
     const context: Context = {
       module: clause.scope.module,
       aliases: clause.scope.aliases,
@@ -685,20 +686,6 @@ class ReferenceWalker {
     if (!NON_CALL_PATTERN_FORMS.has(name)) this.localCall(context, name, args.length, node);
     for (const arg of args) this.pattern(arg, via, context);
   }
-}
-
-/** The path of every node of a clause from its `def` node, counted by `childrenOf` as node IDs are. */
-function nodePaths(root: AstNode): Map<AstNode, NodePath> {
-  const paths = new Map<AstNode, NodePath>();
-  const stack: { node: AstNode; path: number[] }[] = [{ node: root, path: [] }];
-  while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
-    // Shared subtrees do not occur, but the first path found wins if they ever did.
-    if (!paths.has(node)) paths.set(node, path);
-    const children = childrenOf(node);
-    for (let index = children.length - 1; index >= 0; index--) stack.push({ node: children[index]!, path: [...path, index] });
-  }
-  return paths;
 }
 
 function receiverModule(receiver: AstNode, context: Context): ModuleName | null {

@@ -14,6 +14,12 @@ import { ElixirParser, defaultWasmDirectory } from '../syntax/parser';
 import { failedResponse, runTask } from './analyzeFile';
 import type { AnalysisTask, TaskResponses, WorkerResponse, WorkerStart } from './workerProtocol';
 
+/**
+ * The analysis allocates many short-lived objects (trees, graphs, rows); a young generation
+ * larger than V8's default makes its garbage collection markedly cheaper.
+ */
+const YOUNG_GENERATION_MB = 96;
+
 export interface AnalysisOptions<K extends AnalysisTask> {
   readonly task: K;
   /** Worker threads to use; 1 analyses on the calling thread. Default: one per core. */
@@ -64,7 +70,7 @@ function runPool<K extends AnalysisTask>(
       resolve();
     };
     const spawn = () => {
-      const worker = new Worker(workerScript(), { workerData: start });
+      const worker = new Worker(workerScript(), { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       workers.add(worker);
       let current: number | undefined;
       let started = false;

@@ -99,10 +99,14 @@ export class WorkspaceGraph {
     const onDisk = listSourceFiles(this.root);
     const stored = new Map(this.repository.files().map((file) => [file.path, file]));
     const hashes = new Map<string, string>();
-    for (const file of onDisk) {
-      const source = readSourceFile(path.join(this.root, file));
-      // Unreadable files are analysed (to record why) whatever their stored state.
-      hashes.set(file, source.ok ? contentHash(source.text) : '');
+    // With nothing stored, every file is new: hashing them here first would only be repeated by
+    // the workers.
+    if (stored.size > 0) {
+      for (const file of onDisk) {
+        const source = readSourceFile(path.join(this.root, file));
+        // Unreadable files are analysed (to record why) whatever their stored state.
+        hashes.set(file, source.ok ? contentHash(source.text) : '');
+      }
     }
 
     const missing = [...stored.keys()].filter((file) => !hashes.has(file));
@@ -111,7 +115,7 @@ export class WorkspaceGraph {
     for (const file of removed) this.repository.removeFile(file);
 
     const changed = onDisk.filter((file) => {
-      const previous = this.repository.fileByPath(file);
+      const previous = stored.size > 0 ? this.repository.fileByPath(file) : undefined;
       return previous === undefined || previous.hash === '' || previous.hash !== hashes.get(file);
     });
     for (const file of changed) this.documents.delete(file);
