@@ -39,8 +39,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * One-character edits at random places inside function bodies (a digit or letter doubled, as
- * typing does), each applied and then undone, so every edit starts from the same text.
+ * One-character edits at random places on indented code lines (function bodies and `@doc` text;
+ * a digit or letter doubled, as typing does), each applied and then undone, so every edit starts
+ * from the same text.
  */
 async function measureEdits(graph: WorkspaceGraph, parser: ElixirParser, root: string, file: string, edits: number) {
   const text = fs.readFileSync(path.join(root, file), 'utf8');
@@ -118,7 +119,7 @@ function typingPositions(text: string, count: number): number[] {
     const at = Math.floor(random() * text.length);
     const lineStart = text.lastIndexOf('\n', at) + 1;
     const line = text.slice(lineStart, text.indexOf('\n', at));
-    // Inside a function body: an indented code line, not a comment or doc.
+    // An indented line (a function body, or the text of a @doc) without a comment or a quote.
     if (!/^ {4,}[a-z_]/.test(line) || line.includes('#') || line.includes('"')) continue;
     if (/[a-z0-9]/.test(text[at]!)) positions.push(at);
   }

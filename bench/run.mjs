@@ -391,7 +391,7 @@ async function runCpgSection(context) {
     ];
   };
   const editTable = {
-    heading: 'One-character edit inside a function body, applied to the graph (`updateDocument`), 60 edits per file',
+    heading: 'One-character edit, applied to the graph (`updateDocument`), 60 edits per file',
     columns: ['file', 'update median ms', 'update p95 ms', 'baseline: full re-analysis median ms', 'ratio', 'reparse path taken'],
     alignRight: [false, true, true, true, true, false],
     rows: ['lib/elixir/lib/file.ex', 'lib/elixir/lib/enum.ex'].map(editRow),
@@ -414,7 +414,8 @@ async function runCpgSection(context) {
     notes: [
       `Commands: \`node ${displayPath(context.cliPath)} query CORPUS '${query}' --db /tmp/…/cpg.sqlite\` with no database (cold) and again with it (warm); ` +
         `\`node ${displayPath(context.cliPath)} analyze CORPUS --out /tmp/…\` as the baseline; \`node out/bench/cpgBench.js CORPUS 60\` for edits and queries.`,
-      'An edit is a character doubled at a random place inside a function body of the file (as typing does), applied and then undone; ' +
+      'An edit doubles a letter or digit at a random place on a line indented four spaces or more (function bodies, and the text of `@doc`s) ' +
+        'that has no comment or string quote, as typing does; it is applied and then undone; ' +
         'only the time to apply it is counted. "Full re-analysis" parses the edited file and derives all its rows without writing them: ' +
         'what every edit would cost without the clause-level reparse.',
       `The first query on a freshly built graph (loading and linking the call graph index) took ${formatMs(report.queries.firstQueryMs)} ms; the latencies above are after it.`,

@@ -190,6 +190,14 @@ export class WorkspaceGraph {
     return { reparsed, ...summary };
   }
 
+  /**
+   * Drops what is kept in memory for a document the editor closed (its tree and graph cache);
+   * its rows stay. The next update of it parses the whole file again.
+   */
+  closeDocument(relativePath: string): void {
+    this.documents.delete(relativePath);
+  }
+
   /** Forgets a file (deleted in the editor or on disk). */
   removeDocument(relativePath: string): boolean {
     this.documents.delete(relativePath);
