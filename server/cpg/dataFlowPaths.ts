@@ -160,7 +160,7 @@ class DataFlowSearch {
 
   private flow(clause: string): ClauseFlow | null {
     if (this.flows.has(clause)) return this.flows.get(clause)!;
-    const row = this.repository.rows<{ graph: string }>('SELECT graph FROM data_flow WHERE clause = ? LIMIT 1', [clause])[0];
+    const row = this.repository.rows<{ graph: Uint8Array }>('SELECT graph FROM data_flow WHERE clause = ? LIMIT 1', [clause])[0];
     let flow: ClauseFlow | null = null;
     if (row) {
       const graph = decodeDataFlow(row.graph);

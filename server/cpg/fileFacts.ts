@@ -52,8 +52,8 @@ export class ClauseGraphCache {
 
 interface ClauseGraphs {
   readonly complexity: number;
-  readonly controlFlowJson: string;
-  readonly dataFlowJson: string;
+  readonly controlFlow: Uint8Array;
+  readonly dataFlow: Uint8Array;
   /** Hash of what the graphs are a function of (`graphKey`), for the clause's fingerprint. */
   readonly hash: string;
 }
@@ -65,9 +65,12 @@ function graphKey(clause: FunctionClause, text: string): string {
 
 function clauseGraphs(clause: FunctionClause, key: string): ClauseGraphs {
   const controlFlow = buildControlFlow(clause);
-  const controlFlowJson = encodeControlFlow(controlFlow);
-  const dataFlowJson = encodeDataFlow(buildDataFlow(clause));
-  return { complexity: controlFlow.complexity, controlFlowJson, dataFlowJson, hash: fingerprintOf([key]) };
+  return {
+    complexity: controlFlow.complexity,
+    controlFlow: encodeControlFlow(controlFlow),
+    dataFlow: encodeDataFlow(buildDataFlow(clause)),
+    hash: fingerprintOf([key]),
+  };
 }
 
 export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): FileRows {
@@ -127,8 +130,8 @@ export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): File
     const functionRow = clauseFunctionRow(clause, graphs.complexity, parameterPaths(clause));
     const fingerprint = fingerprintOf([JSON.stringify([functionRow, calls, extra]), graphs.hash]);
     rows.functions.push({ ...functionRow, fingerprint });
-    rows.control_flow.push({ clause: clause.id, graph: graphs.controlFlowJson });
-    rows.data_flow.push({ clause: clause.id, graph: graphs.dataFlowJson });
+    rows.control_flow.push({ clause: clause.id, graph: graphs.controlFlow });
+    rows.data_flow.push({ clause: clause.id, graph: graphs.dataFlow });
     rows.calls.push(...calls);
     rows.otp_callbacks.push(...extra.callbacks);
     rows.message_sends.push(...extra.sends);

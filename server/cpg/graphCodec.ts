@@ -6,7 +6,9 @@
  * nodes and edges), and every byte of them is stringified in a worker, copied to the main thread,
  * inserted, exported and hashed. So kinds are small integers, edges are flat integer triples,
  * node paths are dotted strings, and the data-flow graph names each path once in a table that
- * its definitions, uses and edges index into. Decoding gives back exactly what was encoded.
+ * its definitions, uses and edges index into. The JSON is stored as UTF-8 bytes (a BLOB):
+ * encoding happens in the analysis workers, and binding bytes costs SQLite much less than
+ * binding the same text. Decoding gives back exactly what was encoded.
  */
 import type {
   CfgEdgeKind,
@@ -16,6 +18,9 @@ import type {
   DefinitionKind,
   DfgEdgeKind,
 } from './graph';
+
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
 
 const CFG_NODE_KINDS: readonly CfgNodeKind[] = ['entry', 'exit', 'abnormal', 'expression', 'pattern', 'condition', 'branch'];
 const CFG_EDGE_KINDS: readonly CfgEdgeKind[] = ['next', 'match', 'nomatch', 'raise', 'timeout', 'loop'];
@@ -43,18 +48,18 @@ interface StoredDataFlow {
   e: number[];
 }
 
-export function encodeControlFlow(graph: ControlFlowGraph): string {
+export function encodeControlFlow(graph: ControlFlowGraph): Uint8Array {
   const stored: StoredControlFlow = {
     n: graph.nodes.map((node) => [node.path.join('.'), kindIndex(CFG_NODE_KINDS, node.kind), node.line, node.column, node.label]),
     e: flatEdges(graph.edges, (edge) => edge.from, (edge) => edge.to, (edge) => kindIndex(CFG_EDGE_KINDS, edge.kind)),
     r: graph.regions.map((region) => [region.owner.join('.'), region.entry, region.exit, region.abnormal]),
     c: graph.complexity,
   };
-  return JSON.stringify(stored);
+  return UTF8_ENCODER.encode(JSON.stringify(stored));
 }
 
-export function decodeControlFlow(text: string): ControlFlowGraph {
-  const stored = JSON.parse(text) as StoredControlFlow;
+export function decodeControlFlow(bytes: Uint8Array): ControlFlowGraph {
+  const stored = JSON.parse(UTF8_DECODER.decode(bytes)) as StoredControlFlow;
   const edges: ControlFlowGraph['edges'] = [];
   for (let index = 0; index < stored.e.length; index += 3) {
     edges.push({ from: stored.e[index]!, to: stored.e[index + 1]!, kind: CFG_EDGE_KINDS[stored.e[index + 2]!]! });
@@ -67,7 +72,7 @@ export function decodeControlFlow(text: string): ControlFlowGraph {
   };
 }
 
-export function encodeDataFlow(graph: DataFlowGraph): string {
+export function encodeDataFlow(graph: DataFlowGraph): Uint8Array {
   const paths: string[] = [];
   const indexes = new Map<string, number>();
   // The passes share one path array per node, so most lookups hit by identity without joining.
@@ -91,11 +96,11 @@ export function encodeDataFlow(graph: DataFlowGraph): string {
     u: graph.uses.map((use) => [intern(use.path), use.name, use.line, use.column, (use.pinned ? 1 : 0) | (use.captured ? 2 : 0)]),
     e: flatEdges(graph.edges, (edge) => intern(edge.from), (edge) => intern(edge.to), (edge) => kindIndex(DFG_EDGE_KINDS, edge.kind)),
   };
-  return JSON.stringify(stored);
+  return UTF8_ENCODER.encode(JSON.stringify(stored));
 }
 
-export function decodeDataFlow(text: string): DataFlowGraph {
-  const stored = JSON.parse(text) as StoredDataFlow;
+export function decodeDataFlow(bytes: Uint8Array): DataFlowGraph {
+  const stored = JSON.parse(UTF8_DECODER.decode(bytes)) as StoredDataFlow;
   const paths = stored.p.map(splitPath);
   const edges: DataFlowGraph['edges'] = [];
   for (let index = 0; index < stored.e.length; index += 3) {

@@ -183,8 +183,8 @@ export class QueryEngine {
   }
 
   controlFlow(clauseId: string): GraphView {
-    const { file, text } = this.storedGraph('control_flow', clauseId);
-    const graph = decodeControlFlow(text);
+    const { file, bytes } = this.storedGraph('control_flow', clauseId);
+    const graph = decodeControlFlow(bytes);
     const ids = graph.nodes.map((node) => {
       const base = graphNodeId(clauseId, node.path);
       return node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal' ? `${base}$${node.kind}` : base;
@@ -199,8 +199,8 @@ export class QueryEngine {
   }
 
   dataFlow(clauseId: string): GraphView {
-    const { file, text } = this.storedGraph('data_flow', clauseId);
-    const graph = decodeDataFlow(text);
+    const { file, bytes } = this.storedGraph('data_flow', clauseId);
+    const graph = decodeDataFlow(bytes);
     const labels = this.nodeLabels(clauseId);
     const nodes = new Map<string, GraphView['nodes'][number]>();
     for (const definition of graph.definitions) {
@@ -279,19 +279,19 @@ export class QueryEngine {
     });
   }
 
-  private storedGraph(table: 'control_flow' | 'data_flow', clauseId: string): { file: string; text: string } {
-    const rows = this.repository.rows<{ graph: string; file: string }>(
+  private storedGraph(table: 'control_flow' | 'data_flow', clauseId: string): { file: string; bytes: Uint8Array } {
+    const rows = this.repository.rows<{ graph: Uint8Array; file: string }>(
       `SELECT g.graph, files.path AS file FROM ${table} g JOIN files ON files.id = g.file_id WHERE g.clause = ? ORDER BY files.path LIMIT 1`,
       [clauseId],
     );
     const row = rows[0];
     if (!row) throw new QueryError(this.unknownClauseMessage(clauseId));
-    return { file: row.file, text: row.graph };
+    return { file: row.file, bytes: row.graph };
   }
 
   private nodeLabels(clauseId: string): Map<string, { label: string; line: number; column: number }> {
     const labels = new Map<string, { label: string; line: number; column: number }>();
-    const row = this.repository.rows<{ graph: string }>('SELECT graph FROM control_flow WHERE clause = ? LIMIT 1', [clauseId])[0];
+    const row = this.repository.rows<{ graph: Uint8Array }>('SELECT graph FROM control_flow WHERE clause = ? LIMIT 1', [clauseId])[0];
     if (!row) return labels;
     for (const node of decodeControlFlow(row.graph).nodes) {
       if (node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal') continue;

@@ -13,9 +13,9 @@
  */
 
 /** Bump when a table changes shape: a stored graph with another version is rebuilt from scratch. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
-type ColumnType = 'integer' | 'text' | 'real';
+type ColumnType = 'integer' | 'text' | 'real' | 'blob';
 
 interface ColumnSpec {
   readonly type: ColumnType;
@@ -38,6 +38,7 @@ interface LayerSpec {
 
 const integer = { type: 'integer' } as const;
 const text = { type: 'text' } as const;
+const blob = { type: 'blob' } as const;
 const nullableInteger = { type: 'integer', nullable: true } as const;
 const nullableText = { type: 'text', nullable: true } as const;
 
@@ -111,22 +112,22 @@ export const LAYERS = {
     },
   },
   cfg: {
-    description: 'Control-flow graph of each clause (`ControlFlowGraph` in graph.ts), in the compact JSON of graphCodec.ts.',
+    description: 'Control-flow graph of each clause (`ControlFlowGraph` in graph.ts), in the compact JSON of graphCodec.ts, as UTF-8 bytes.',
     dependsOn: ['ast'],
     tables: {
       control_flow: {
-        columns: { file_id: integer, clause: text, graph: text },
+        columns: { file_id: integer, clause: text, graph: blob },
         indexes: [['file_id'], ['clause']],
         clauseColumn: 'clause',
       },
     },
   },
   dataflow: {
-    description: 'Data-flow graph of each clause (`DataFlowGraph` in graph.ts): definitions, uses and their edges, in the compact JSON of graphCodec.ts.',
+    description: 'Data-flow graph of each clause (`DataFlowGraph` in graph.ts): definitions, uses and their edges, in the compact JSON of graphCodec.ts, as UTF-8 bytes.',
     dependsOn: ['ast', 'cfg'],
     tables: {
       data_flow: {
-        columns: { file_id: integer, clause: text, graph: text },
+        columns: { file_id: integer, clause: text, graph: blob },
         indexes: [['file_id'], ['clause']],
         clauseColumn: 'clause',
       },
@@ -215,7 +216,7 @@ type TableSpecs = UnionToIntersection<AllTables>;
 
 export type TableName = keyof TableSpecs & string;
 
-type ValueOf<C> = C extends { type: 'integer' | 'real' } ? number : string;
+type ValueOf<C> = C extends { type: 'integer' | 'real' } ? number : C extends { type: 'blob' } ? Uint8Array : string;
 type ColumnValue<C> = C extends { nullable: true } ? ValueOf<C> | null : ValueOf<C>;
 
 /** The row type of a table, derived from its column specs. */
@@ -232,7 +233,7 @@ export interface TableDefinition {
   readonly columns: readonly string[];
   readonly clauseColumn: string | null;
   readonly createSql: string;
-  readonly indexSql: readonly string[];
+  readonly indexes: readonly { readonly name: string; readonly createSql: string }[];
 }
 
 /** Every table in dependency order (a layer's tables after those of the layers it depends on). */
@@ -246,7 +247,7 @@ export const FILE_TABLES: readonly TableDefinition[] = TABLES.filter((table) => 
 export function createSchemaSql(): string[] {
   return [
     'CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
-    ...TABLES.flatMap((table) => [table.createSql, ...table.indexSql]),
+    ...TABLES.flatMap((table) => [table.createSql, ...table.indexes.map((index) => index.createSql)]),
   ];
 }
 
@@ -264,9 +265,10 @@ function tableDefinition(layer: LayerName, name: TableName, spec: TableSpec): Ta
     columns,
     clauseColumn: spec.clauseColumn ?? null,
     createSql: `CREATE TABLE "${name}" (${columnSql.join(', ')}${uniquePath})`,
-    indexSql: (spec.indexes ?? []).map(
-      (indexColumns) => `CREATE INDEX "${name}_${indexColumns.join('_')}" ON "${name}" (${indexColumns.map((column) => `"${column}"`).join(', ')})`,
-    ),
+    indexes: (spec.indexes ?? []).map((indexColumns) => {
+      const indexName = `${name}_${indexColumns.join('_')}`;
+      return { name: indexName, createSql: `CREATE INDEX "${indexName}" ON "${name}" (${indexColumns.map((column) => `"${column}"`).join(', ')})` };
+    }),
   };
 }
 

@@ -128,19 +128,26 @@ export class WorkspaceGraph {
       rowsWritten += this.repository.writeFiles(batch).rowsWritten;
       batch = [];
     };
-    await analyzeFiles(this.root, changed, {
-      task: 'graph',
-      jobs: this.options.jobs,
-      wasmDirectory: this.options.wasmDirectory,
-      onFile: (result) => {
-        if (result.failed) failed.push(result.file);
-        else if (!result.record.parseOk) withSyntaxErrors++;
-        batch.push({ file: result.record, rows: result.rows });
-        // Writing in batches as results arrive overlaps the inserts with the workers' parsing.
-        if (batch.length >= 32) flush();
-      },
-    });
-    flush();
+    // Filling an empty graph: the indexes are built once at the end instead of row by row.
+    const bulkLoad = stored.size === 0 && changed.length > 1;
+    if (bulkLoad) this.repository.dropIndexes();
+    try {
+      await analyzeFiles(this.root, changed, {
+        task: 'graph',
+        jobs: this.options.jobs,
+        wasmDirectory: this.options.wasmDirectory,
+        onFile: (result) => {
+          if (result.failed) failed.push(result.file);
+          else if (!result.record.parseOk) withSyntaxErrors++;
+          batch.push({ file: result.record, rows: result.rows });
+          // Writing in batches as results arrive overlaps the inserts with the workers' parsing.
+          if (batch.length >= 32) flush();
+        },
+      });
+      flush();
+    } finally {
+      if (bulkLoad) this.repository.restoreIndexes();
+    }
     return {
       files: onDisk.length,
       analysed: changed.length,
