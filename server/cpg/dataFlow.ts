@@ -214,7 +214,9 @@ class DataFlowBuilder {
   private readonly paths: ReadonlyMap<AstNode, NodePath>;
   private readonly definitions: VariableDefinition[] = [];
   private readonly uses: VariableUse[] = [];
-  private readonly edges = new Map<string, DfgEdge>();
+  /** Edges by source and target path array (the shared index gives one array per node). */
+  private readonly edgeIndex = new Map<NodePath, Map<NodePath, DfgEdgeKind[]>>();
+  private readonly edgeList: DfgEdge[] = [];
 
   constructor(private readonly root: AstNode) {
     this.paths = nodePathsOf(root);
@@ -237,8 +239,12 @@ class DataFlowBuilder {
   private graph(): DataFlowGraph {
     const definitions = [...this.definitions].sort(byPosition);
     const uses = [...this.uses].sort(byPosition);
-    const edges = [...this.edges.values()].sort(
+    const sorted = this.edgeList.sort(
       (a, b) => comparePaths(a.from, b.from) || comparePaths(a.to, b.to) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0),
+    );
+    // Equal paths held in different arrays escape the identity check: drop them here.
+    const edges = sorted.filter(
+      (edge, index) => index === 0 || edge.kind !== sorted[index - 1]!.kind || comparePaths(edge.from, sorted[index - 1]!.from) !== 0 || comparePaths(edge.to, sorted[index - 1]!.to) !== 0,
     );
     return { definitions, uses, edges };
   }
@@ -251,8 +257,13 @@ class DataFlowBuilder {
 
   private edgeBetween(from: NodePath | undefined, to: NodePath | undefined, kind: DfgEdgeKind): void {
     if (from === undefined || to === undefined) return;
-    const key = `${kind} ${pathKey(from)} ${pathKey(to)}`;
-    if (!this.edges.has(key)) this.edges.set(key, { from, to, kind });
+    let targets = this.edgeIndex.get(from);
+    if (!targets) this.edgeIndex.set(from, (targets = new Map()));
+    const kinds = targets.get(to);
+    if (kinds?.includes(kind)) return;
+    if (kinds) kinds.push(kind);
+    else targets.set(to, [kind]);
+    this.edgeList.push({ from, to, kind });
   }
 
   private bindEdges(source: AstNode, definitions: readonly number[]): void {
