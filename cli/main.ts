@@ -152,6 +152,9 @@ async function queryCommand(args: readonly string[]): Promise<number> {
   const jobs = values.jobs === undefined ? undefined : parsePositiveInteger(values.jobs, '--jobs');
   if (values['no-store'] && values.db !== undefined) throw new UsageError('--db and --no-store do not go together.');
   const databasePath = values['no-store'] ? null : path.resolve(values.db ?? defaultDatabasePath(root));
+  if (databasePath !== null && fs.existsSync(databasePath) && !fs.statSync(databasePath).isFile()) {
+    throw new UsageError(`--db must name a file, and ${values.db ?? databasePath} is not one.`);
+  }
 
   // A malformed query is reported before any analysis work is done.
   let query: Query;
@@ -169,7 +172,14 @@ async function queryCommand(args: readonly string[]): Promise<number> {
     }
     const summary = await graph.refresh();
     if (summary.analysed > 0 || summary.removed > 0 || summary.renamed > 0) {
-      if (databasePath !== null) graph.save();
+      if (databasePath !== null) {
+        // Not being able to store the graph costs the next run time, not this answer.
+        try {
+          graph.save();
+        } catch (error) {
+          process.stderr.write(`elixirscope: could not store the graph in ${databasePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+        }
+      }
       process.stderr.write(
         `elixirscope: graph of ${summary.files} files (${summary.analysed} analysed, ${summary.unchanged} unchanged` +
           (summary.removed ? `, ${summary.removed} removed` : '') +

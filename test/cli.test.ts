@@ -165,6 +165,7 @@ test('query answers from the stored graph, refreshes it after a change, and refu
     [['query', directory, '{"cfg": "B.nope/0#1"}'], /no function clause B.nope\/0#1/],
     [['query', path.join(directory, 'missing'), '{"callers": "B.g/1"}'], /no such directory/],
     [['query', directory, '{}', '--db', 'x', '--no-store'], /do not go together/],
+    [['query', directory, '{"callers": "B.g/1"}', '--db', directory], /--db must name a file/],
   ];
   for (const [args, message] of refusals) {
     const result = run(args);
@@ -172,6 +173,17 @@ test('query answers from the stored graph, refreshes it after a change, and refu
     assert.match(result.stderr, message);
     assert.equal(result.stdout, '');
   }
+});
+
+test('query still answers when the graph cannot be stored', () => {
+  const directory = temporaryDirectory();
+  fs.writeFileSync(path.join(directory, 'a.ex'), 'defmodule A do\n  def f, do: B.g()\nend\n');
+  // The store's folder is a file, so it cannot be created.
+  fs.writeFileSync(path.join(directory, 'blocker'), '');
+  const result = run(['query', directory, '{"callers": "B.g/0"}', '--db', path.join(directory, 'blocker', 'cpg.sqlite')]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /could not store the graph in .*blocker\/cpg\.sqlite: (ENOTDIR|EEXIST)/);
+  assert.equal((JSON.parse(result.stdout) as unknown[]).length, 1);
 });
 
 test('query over a workspace with broken and binary files still answers, and a corrupt stored graph is rebuilt', () => {
