@@ -37,7 +37,7 @@ Commands:
         {"functions": {"module": "MyApp.*", "complexity_gt": 5}}
         {"cfg": "Mod.fun/2#1"}  {"dfg": "Mod.fun/2#1"}
         {"dataflow": {"from": "Mod.f/1#1:0.0", "to": "Mod.f/1#1:1.0.1"}}
-        {"otp": "MyApp.*"}
+        {"otp": "MyApp.*"}  {"messages": "MyApp.*"}
 
 Options:
   -h, --help       show this help

@@ -178,9 +178,22 @@ test('otp facts of a GenServer', () => {
   const sends = checkout!.sends.map((send) => [send.caller, send.kind, send.target_module]);
   assert.deepEqual(sends, [
     ['Shop.Checkout.add/1#1', 'cast', 'Shop.Checkout'],
-    ['Shop.Checkout.handle_call/3#1', 'send', null],
+    ['Shop.Checkout.handle_call/3#1', 'send', 'Shop.Checkout'],
     ['Shop.Checkout.pay/1#1', 'call', 'Shop.Checkout'],
   ]);
+});
+
+test('messages: who sends what to a process, and which callback handles it', () => {
+  const messages = engine.run({ messages: 'Shop.Checkout' }) as { from: string; kind: string; to: string | null; handler: string | null; message: string }[];
+  assert.deepEqual(
+    messages.map((entry) => [entry.from, entry.kind, entry.to, entry.handler, entry.message]),
+    [
+      ['Shop.Checkout.add/1#1', 'cast', 'Shop.Checkout', 'Shop.Checkout.handle_cast/2', '{:add, sku}'],
+      ['Shop.Checkout.pay/1#1', 'call', 'Shop.Checkout', 'Shop.Checkout.handle_call/3', '{:pay, amount}'],
+      ['Shop.Checkout.handle_call/3#1', 'send', 'Shop.Checkout', 'Shop.Checkout.handle_info/2', ':receipt'],
+    ],
+  );
+  assert.deepEqual(engine.run({ messages: 'Shop.Pricing' }), []);
 });
 
 test('bad queries are refused with a message that says what to write', () => {

@@ -130,3 +130,22 @@ end
   assert.equal(send!.message.length, 80);
   assert.ok(send!.message.endsWith('…'));
 });
+
+test('self() is the server inside a callback, and unknown anywhere else', () => {
+  const otp = facts(`defmodule Server do
+  use GenServer
+
+  def poke, do: send(self(), :poke)
+
+  @impl true
+  def handle_info(:tick, state) do
+    Process.send_after(self(), :tick, 1000)
+    {:noreply, state}
+  end
+end
+`);
+  assert.deepEqual(sends(otp), [
+    'send Kernel.send/2 → - (self()) :poke @4:17',
+    'send_after Process.send_after/3 → Server (self()) :tick @8:13',
+  ]);
+});

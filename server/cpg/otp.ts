@@ -83,7 +83,20 @@ export function findOtpFacts(analysis: FileAnalysis): OtpFacts {
     }
     receiveSites(clause, clause.node, [], false, analysis.text, receives);
   });
-  return { behaviours, callbacks: findCallbacks(functions, behavioursOf), sends, receives };
+  const callbacks = findCallbacks(functions, behavioursOf);
+  return { behaviours, callbacks, sends: sends.map((send) => withSelfDestination(send, callbacks, functions)), receives };
+}
+
+/**
+ * `self()` names the server's own process inside a callback (callbacks run in the process the
+ * behaviour started), so a send to it there goes to the callback's module. In any other function
+ * `self()` is whoever called it, which syntax cannot tell.
+ */
+function withSelfDestination(send: MessageSend, callbacks: readonly OtpCallback[], functions: readonly FunctionClause[]): MessageSend {
+  if (send.targetModule !== null || send.target !== 'self()') return send;
+  if (!callbacks.some((callback) => callback.clause === send.caller)) return send;
+  const module = functions.find((clause) => clause.id === send.caller)?.module;
+  return module === undefined ? send : { ...send, targetModule: module };
 }
 
 // ---------------------------------------------------------------------------------------------

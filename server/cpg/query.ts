@@ -13,6 +13,8 @@
  * - `{"dataflow": {"from": NODE_ID, "to": NODE_ID}}` — the shortest data-flow paths between two
  *   nodes, within a clause and across calls.
  * - `{"otp": "Mod.*"}` — behaviours, callbacks, message sends and receives of matching modules.
+ * - `{"messages": "Mod.*"}` — the messages sent to or from matching modules, each with the
+ *   callback that handles it (`GenServer.call` → `handle_call/3`, `send` → `handle_info/2`).
  *
  * A query that cannot be answered as asked throws a `QueryError` whose message says what to write
  * instead; it never returns a partial answer silently.
@@ -54,6 +56,31 @@ export interface FunctionMatch {
   readonly line: number;
 }
 
+export interface MessageEdge {
+  /** The sending clause. */
+  readonly from: string;
+  readonly kind: string;
+  readonly via: string;
+  /** The destination module, when it is static. */
+  readonly to: string | null;
+  readonly target: string;
+  readonly message: string;
+  /** The function of the destination module that handles the message, when it has one. */
+  readonly handler: string | null;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Which callback of a GenServer-like receiver handles each kind of message. */
+const HANDLING_CALLBACK: Readonly<Record<string, string>> = {
+  call: 'handle_call/3',
+  cast: 'handle_cast/2',
+  send: 'handle_info/2',
+  send_after: 'handle_info/2',
+  info: 'handle_info/2',
+};
+
 export interface GraphView {
   readonly clause: string;
   readonly file: string;
@@ -62,7 +89,7 @@ export interface GraphView {
   readonly complexity?: number;
 }
 
-const QUERY_KEYS = ['callers', 'callees', 'functions', 'cfg', 'dfg', 'dataflow', 'otp'] as const;
+const QUERY_KEYS = ['callers', 'callees', 'functions', 'cfg', 'dfg', 'dataflow', 'otp', 'messages'] as const;
 const FUNCTION_ID = /^(.+)\.([^./][^/]*|\/)\/(\d+|\?)$/s;
 const CLAUSE_ID = /^(.+\/(?:\d+|\?))#(\d+)$/s;
 
@@ -98,6 +125,8 @@ export class QueryEngine {
         return findDataFlowPaths(this.repository, this.callGraph, query.from, query.to, query.limit);
       case 'otp':
         return this.otp(query.pattern);
+      case 'messages':
+        return this.messages(query.pattern);
     }
   }
 
@@ -258,6 +287,51 @@ export class QueryEngine {
     return [...modules.values()].sort((a, b) => compareText(a.module, b.module));
   }
 
+  /**
+   * Messages sent by or to the modules matching `glob`, linked to the callback of the receiving
+   * module that handles them, when the destination is static and the module implements it.
+   */
+  messages(glob: string): MessageEdge[] {
+    const rows = this.repository.rows<{
+      caller: string; kind: string; via: string; target_module: string | null; target: string; message: string;
+      line: number; column: number; file: string; module: string;
+    }>(
+      `SELECT s.caller, s.kind, s.via, s.target_module, s.target, s.message, s.line, s."column", files.path AS file, f.module
+       FROM message_sends s JOIN files ON files.id = s.file_id JOIN functions f ON f.id = s.caller AND f.file_id = s.file_id
+       WHERE f.module GLOB ? OR s.target_module GLOB ?
+       ORDER BY files.path, s.line, s."column"`,
+      [glob, glob],
+    );
+    const handlers = new Map<string, string | null>();
+    const handlerOf = (module: string, callback: string): string | null => {
+      const key = `${module}.${callback}`;
+      if (!handlers.has(key)) {
+        const found = this.repository.rows<{ function: string }>(
+          `SELECT f.function FROM otp_callbacks c JOIN functions f ON f.id = c.clause AND f.file_id = c.file_id
+           WHERE f.module = ? AND c.callback = ? LIMIT 1`,
+          [module, callback],
+        )[0];
+        handlers.set(key, found?.function ?? null);
+      }
+      return handlers.get(key)!;
+    };
+    return rows.map((row) => {
+      const callback = HANDLING_CALLBACK[row.kind];
+      return {
+        from: row.caller,
+        kind: row.kind,
+        via: row.via,
+        to: row.target_module,
+        target: row.target,
+        message: row.message,
+        handler: row.target_module !== null && callback !== undefined ? handlerOf(row.target_module, callback) : null,
+        file: row.file,
+        line: row.line,
+        column: row.column,
+      };
+    });
+  }
+
   /** Breadth-first closure from `start` along `next`, with one shortest path to each function reached. */
   private reach(start: string, next: (functionId: string) => string[]): ReachedFunction[] {
     const parents = new Map<string, string | null>([[start, null]]);
@@ -315,7 +389,7 @@ export type Query =
   | { readonly kind: 'functions'; readonly predicates: FunctionPredicates }
   | { readonly kind: 'cfg' | 'dfg'; readonly clause: string }
   | { readonly kind: 'dataflow'; readonly from: string; readonly to: string; readonly limit: number }
-  | { readonly kind: 'otp'; readonly pattern: string };
+  | { readonly kind: 'otp' | 'messages'; readonly pattern: string };
 
 export interface FunctionPredicates {
   /** GLOB patterns (SQLite's, with `?` and `[` made literal). */
@@ -367,6 +441,8 @@ export function parseQuery(query: unknown): Query {
         return dataflowArguments(object.dataflow);
       case 'otp':
         return { kind: 'otp', pattern: globArgument(object.otp, 'otp') };
+      case 'messages':
+        return { kind: 'messages', pattern: globArgument(object.messages, 'messages') };
     }
   })();
   Object.defineProperty(checked, PARSED, { value: true });
