@@ -173,48 +173,102 @@ export class CallGraphIndex {
     this.seenGeneration = this.repository.generation;
     const stored = this.repository.rows<{ id: number; path: string; hash: string }>('SELECT id, path, hash FROM files');
     const present = new Set<number>();
-    let changed = false;
+    const stale: { id: number; path: string; hash: string }[] = [];
     for (const file of stored) {
       present.add(file.id);
       const entry = this.files.get(file.id);
       if (entry && entry.hash === file.hash) {
         if (entry.path !== file.path) this.files.set(file.id, { ...entry, path: file.path });
-        continue;
+      } else {
+        stale.push(file);
       }
-      this.files.set(file.id, this.readFile(file.id, file.path, file.hash));
-      changed = true;
     }
+    let changed = stale.length > 0;
     for (const id of [...this.files.keys()]) {
       if (!present.has(id)) {
         this.files.delete(id);
         changed = true;
       }
     }
+    // A few files (an edit) are read one by one; many (the first look) in one pass over each table.
+    const rows = stale.length > 8 ? this.readAll() : null;
+    for (const file of stale) {
+      const calls = rows ? (rows.calls.get(file.id) ?? []) : this.readCalls(file.id);
+      const functions = rows ? (rows.functions.get(file.id) ?? []) : this.readFunctions(file.id);
+      this.files.set(file.id, fileEntry(file.path, file.hash, calls, functions));
+    }
     if (changed) this.linked = null;
   }
 
-  private readFile(fileId: number, path: string, hash: string): FileEntry {
-    const calls = this.repository.rows<StoredCall>(
-      'SELECT caller, caller_function, path, kind, module, name, arity, candidates, line, "column", flags FROM calls WHERE file_id = ?',
-      [fileId],
-    );
-    const exports = new Map<string, Set<string>>();
-    const functions = new Set<string>();
-    const defaultArities = new Map<string, string>();
-    for (const row of this.repository.rows<{ module: string; name: string | null; kind: string; arities: string; function: string }>(
-      'SELECT module, name, kind, arities, function FROM functions WHERE file_id = ?',
-      [fileId],
-    )) {
-      functions.add(row.function);
-      const arities = JSON.parse(row.arities) as number[];
-      for (const arity of arities.slice(0, -1)) defaultArities.set(`${row.module}.${row.name}/${arity}`, row.function);
-      if (row.name === null || !PUBLIC_KINDS.includes(row.kind)) continue;
-      let keys = exports.get(row.module);
-      if (!keys) exports.set(row.module, (keys = new Set()));
-      for (const arity of arities) keys.add(`${row.name}/${arity}`);
-    }
-    return { hash, path, calls, exports, functions, defaultArities };
+  private readCalls(fileId: number): StoredCall[] {
+    return this.repository.values(`SELECT ${CALL_COLUMNS} FROM calls WHERE file_id = ?`, [fileId]).map(storedCall);
   }
+
+  private readFunctions(fileId: number): StoredFunction[] {
+    return this.repository.values(`SELECT ${FUNCTION_COLUMNS} FROM functions WHERE file_id = ?`, [fileId]).map(storedFunction);
+  }
+
+  private readAll(): { calls: Map<number, StoredCall[]>; functions: Map<number, StoredFunction[]> } {
+    const calls = new Map<number, StoredCall[]>();
+    for (const values of this.repository.values(`SELECT file_id, ${CALL_COLUMNS} FROM calls`)) {
+      pushTo(calls, values[0] as number, storedCall(values.slice(1)));
+    }
+    const functions = new Map<number, StoredFunction[]>();
+    for (const values of this.repository.values(`SELECT file_id, ${FUNCTION_COLUMNS} FROM functions`)) {
+      pushTo(functions, values[0] as number, storedFunction(values.slice(1)));
+    }
+    return { calls, functions };
+  }
+}
+
+const CALL_COLUMNS = 'caller, caller_function, path, kind, module, name, arity, candidates, line, "column", flags';
+const FUNCTION_COLUMNS = 'module, name, kind, arities, function';
+
+interface StoredFunction {
+  readonly module: string;
+  readonly name: string | null;
+  readonly kind: string;
+  readonly arities: string;
+  readonly function: string;
+}
+
+function storedCall(values: readonly unknown[]): StoredCall {
+  const [caller, callerFunction, path, kind, module, name, arity, candidates, line, column, flags] = values;
+  return {
+    caller: caller as string,
+    caller_function: callerFunction as string,
+    path: path as string,
+    kind: kind as CallKind,
+    module: module as string | null,
+    name: name as string | null,
+    arity: arity as number,
+    candidates: candidates as string | null,
+    line: line as number,
+    column: column as number,
+    flags: flags as number,
+  };
+}
+
+function storedFunction(values: readonly unknown[]): StoredFunction {
+  const [module, name, kind, arities, functionId] = values;
+  return { module: module as string, name: name as string | null, kind: kind as string, arities: arities as string, function: functionId as string };
+}
+
+/** A file's calls and what it defines: its functions, their exports and default arities. */
+function fileEntry(path: string, hash: string, calls: StoredCall[], functionRows: readonly StoredFunction[]): FileEntry {
+  const exports = new Map<string, Set<string>>();
+  const functions = new Set<string>();
+  const defaultArities = new Map<string, string>();
+  for (const row of functionRows) {
+    functions.add(row.function);
+    const arities = JSON.parse(row.arities) as number[];
+    for (const arity of arities.slice(0, -1)) defaultArities.set(`${row.module}.${row.name}/${arity}`, row.function);
+    if (row.name === null || !PUBLIC_KINDS.includes(row.kind)) continue;
+    let keys = exports.get(row.module);
+    if (!keys) exports.set(row.module, (keys = new Set()));
+    for (const arity of arities) keys.add(`${row.name}/${arity}`);
+  }
+  return { hash, path, calls, exports, functions, defaultArities };
 }
 
 export function isInQuote(call: LinkedCall): boolean {

@@ -160,6 +160,19 @@ export class GraphRepository {
     }
   }
 
+  /** Runs a read-only query and returns its rows as arrays of column values: cheaper for many rows. */
+  values(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const statement = this.statement(sql);
+    try {
+      statement.bind(params);
+      const result: SqlValue[][] = [];
+      while (statement.step()) result.push(statement.get());
+      return result;
+    } finally {
+      statement.reset();
+    }
+  }
+
   /** The database file's bytes, for saving. */
   export(): Uint8Array {
     // sql.js's export closes every prepared statement; drop our handles to them first.
