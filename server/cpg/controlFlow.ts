@@ -83,6 +83,7 @@ import {
   isCall,
   isKeywordList,
   keywordEntries,
+  splitKeywords,
 } from '../syntax/ast';
 import type { FunctionClause } from './definitions';
 import type { CfgEdge, CfgEdgeKind, CfgNode, CfgNodeKind, CfgRegion, ControlFlowGraph } from './graph';
@@ -1092,14 +1093,6 @@ function generatorArrow(argument: AstNode): CallNode | null {
   return null;
 }
 
-/** Splits call arguments into the leading ones and the merged trailing keyword lists. */
-function splitKeywords(args: readonly AstNode[]): { leading: AstNode[]; options: [string, AstNode][] } {
-  let split = args.length;
-  while (split > 0 && isKeywordList(args[split - 1]!)) split--;
-  const options: [string, AstNode][] = [];
-  for (const list of args.slice(split)) options.push(...keywordEntries(list as ListNode));
-  return { leading: args.slice(0, split), options };
-}
 
 function optionValue(options: readonly [string, AstNode][], key: string): AstNode | undefined {
   return options.find(([optionKey]) => optionKey === key)?.[1];

@@ -37,8 +37,8 @@ import {
   type VariableNode,
   childrenOf,
   isCall,
-  isKeywordList,
   keywordEntries,
+  splitKeywords,
 } from '../syntax/ast';
 import type { FunctionClause } from './definitions';
 import type {
@@ -866,14 +866,6 @@ function unquoteEnabled(options: readonly [string, AstNode][]): boolean {
   return unquoteOption.kind === 'atom' && unquoteOption.value === 'true';
 }
 
-/** Splits call arguments into the leading ones and the merged trailing keyword lists. */
-function splitKeywords(args: readonly AstNode[]): { leading: AstNode[]; options: [string, AstNode][] } {
-  let split = args.length;
-  while (split > 0 && isKeywordList(args[split - 1]!)) split--;
-  const options: [string, AstNode][] = [];
-  for (const list of args.slice(split)) options.push(...keywordEntries(list as ListNode));
-  return { leading: args.slice(0, split), options };
-}
 
 function pathKey(path: NodePath): string {
   return path.join('.');

@@ -17,9 +17,9 @@ import {
   type ListNode,
   childrenOf,
   isCall,
-  isKeywordList,
   keywordEntries,
   keywordValue,
+  splitKeywords,
 } from '../syntax/ast';
 import type { VarBinding } from '../../common/inventory';
 import type { NodePath } from '../../common/nodeId';
@@ -695,14 +695,6 @@ function receiverModule(receiver: AstNode, context: Context): ModuleName | null 
   return null;
 }
 
-/** Splits call arguments into the leading ones and the merged trailing keyword lists. */
-function splitKeywords(args: readonly AstNode[]): { leading: AstNode[]; options: [string, AstNode][] } {
-  let split = args.length;
-  while (split > 0 && isKeywordList(args[split - 1]!)) split--;
-  const options: [string, AstNode][] = [];
-  for (const list of args.slice(split)) options.push(...keywordEntries(list as ListNode));
-  return { leading: args.slice(0, split), options };
-}
 
 function integerValue(text: string): number | null {
   const cleaned = text.replace(/_/g, '');

@@ -237,6 +237,18 @@ export function keywordEntries(list: ListNode): [string, AstNode][] {
   return entries;
 }
 
+/**
+ * Splits call arguments into the leading ones and the merged trailing keyword lists:
+ * `for x <- xs, into: %{}, do: …` has one leading argument and the options `into`, `do`.
+ */
+export function splitKeywords(args: readonly AstNode[]): { leading: AstNode[]; options: [string, AstNode][] } {
+  let split = args.length;
+  while (split > 0 && isKeywordList(args[split - 1]!)) split--;
+  const options: [string, AstNode][] = [];
+  for (const list of args.slice(split)) options.push(...keywordEntries(list as ListNode));
+  return { leading: args.slice(0, split), options };
+}
+
 /** Call-like nodes: the ones with an argument list. */
 export type ArgumentsNode = CallNode | RemoteCallNode | AnonymousCallNode | DynamicCallNode;
 
