@@ -17,7 +17,9 @@ const ALLOWED: Record<string, { layers: string[]; packages: string[] }> = {
   'server/syntax': { layers: ['common', 'server/syntax'], packages: ['web-tree-sitter', 'node:fs', 'node:path'] },
   'server/cpg': { layers: ['common', 'server/syntax', 'server/cpg'], packages: ['sql.js'] },
   'server/workspace': { layers: ['common', 'server/syntax', 'server/cpg', 'server/workspace'], packages: ['node:*', 'sql.js'] },
-  cli: { layers: ['common', 'server', 'adapter', 'cli'], packages: ['node:*'] },
+  'adapter/agent': { layers: ['common', 'adapter/agent'], packages: ['node:*'] },
+  'adapter/trace': { layers: ['common', 'adapter/agent', 'adapter/trace'], packages: ['node:*', 'sql.js'] },
+  cli: { layers: ['common', 'server', 'adapter', 'cli'], packages: ['node:*', 'sql.js'] },
   client: { layers: ['common', 'client'], packages: ['vscode', 'vscode-languageclient', 'node:*'] },
 };
 

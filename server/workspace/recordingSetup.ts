@@ -1,0 +1,100 @@
+/**
+ * Everything `elixirscope record` prepares before the debuggee starts: which source files to
+ * instrument (the Mix project's own `lib/` by default, or the paths given), the manifest the
+ * planner makes from their graphs, and the command line that loads the agent into the program
+ * without touching the user's project (`elixir -r runtime/boot.exs …`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RecordingManifest, RecordingMode } from '../../common/traceProtocol';
+import { analyzeSource } from '../cpg/fileAnalysis';
+import { type FileToRecord, planRecording } from '../cpg/recordingPlan';
+import { ElixirParser } from '../syntax/parser';
+import { contentHash } from './analyzeFile';
+import { listSourceFiles, readSourceFile } from './sourceFiles';
+
+export class RecordingSetupError extends Error {}
+
+/**
+ * The `.ex` files to instrument: each path is a file or a folder (searched like `analyze` does);
+ * with no paths, the `lib/` folder of the Mix project at `projectRoot`. Scripts (`.exs`) are not
+ * instrumented: they are evaluated, not compiled into modules.
+ */
+export function filesToInstrument(projectRoot: string, paths: readonly string[]): string[] {
+  const roots = paths.length > 0 ? paths.map((given) => path.resolve(projectRoot, given)) : [path.join(projectRoot, 'lib')];
+  if (paths.length === 0 && !fs.existsSync(path.join(projectRoot, 'mix.exs'))) {
+    throw new RecordingSetupError(`${projectRoot} is not a Mix project (no mix.exs): name what to instrument with --instrument PATH.`);
+  }
+  const files = new Set<string>();
+  for (const root of roots) {
+    if (!fs.existsSync(root)) throw new RecordingSetupError(`nothing to instrument at ${root}: no such file or folder.`);
+    if (fs.statSync(root).isDirectory()) {
+      for (const file of listSourceFiles(root)) if (file.endsWith('.ex')) files.add(path.join(root, file));
+    } else {
+      if (!root.endsWith('.ex')) throw new RecordingSetupError(`${root} is not an .ex file; only compiled modules can be instrumented.`);
+      files.add(root);
+    }
+  }
+  return [...files].sort();
+}
+
+/** Analyses the files and plans what to record in them. Unreadable files are left out and named. */
+export async function planFiles(
+  files: readonly string[],
+  mode: RecordingMode,
+  options: { traceProcesses?: boolean; wasmDirectory?: string } = {},
+): Promise<{ manifest: RecordingManifest; skipped: string[] }> {
+  const parser = await ElixirParser.load(options.wasmDirectory);
+  try {
+    const planned: FileToRecord[] = [];
+    const skipped: string[] = [];
+    for (const file of files) {
+      const source = readSourceFile(file);
+      if (!source.ok) {
+        skipped.push(`${file}: ${source.message}`);
+        continue;
+      }
+      planned.push({ absolutePath: file, sourceHash: contentHash(source.text), analysis: analyzeSource(parser, file, source.text) });
+    }
+    const manifest = planRecording(planned, { mode, ...(options.traceProcesses !== undefined ? { traceProcesses: options.traceProcesses } : {}) });
+    return { manifest, skipped };
+  } finally {
+    parser.dispose();
+  }
+}
+
+export interface AgentCommand {
+  readonly file: string;
+  readonly args: string[];
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * The command line that runs `command` with the agent loaded: `mix TASK …` becomes
+ * `elixir -r BOOT -S mix elixir_scope.run TASK …` (the task compiles the project, instruments it,
+ * then runs TASK), `elixir ARGS…` becomes `elixir -r BOOT ARGS…`. `mix test` gets `MIX_ENV=test`
+ * unless the environment already sets it, as `mix test` itself would.
+ */
+export function agentCommand(command: readonly string[], bootScript: string, environment: NodeJS.ProcessEnv): AgentCommand {
+  const [program, ...rest] = command;
+  const base = path.basename(program ?? '');
+  const extra: Record<string, string> = {};
+  if (base === 'mix') {
+    if (rest.length === 0) throw new RecordingSetupError('`mix` needs a task to run, e.g. `-- mix test`.');
+    if (rest[0] === 'test' && environment.MIX_ENV === undefined) extra.MIX_ENV = 'test';
+    return { file: 'elixir', args: ['-r', bootScript, '-S', 'mix', 'elixir_scope.run', ...rest], environment: extra };
+  }
+  if (base === 'elixir') return { file: program!, args: ['-r', bootScript, ...rest], environment: extra };
+  throw new RecordingSetupError(`record runs \`mix …\` or \`elixir …\` commands, not \`${program ?? ''}\`.`);
+}
+
+/** `runtime/boot.exs` of the installed extension (or of this checkout). */
+export function findBootScript(): string {
+  let directory = __dirname;
+  for (let level = 0; level < 6; level++) {
+    const candidate = path.join(directory, 'runtime', 'boot.exs');
+    if (fs.existsSync(candidate)) return candidate;
+    directory = path.dirname(directory);
+  }
+  throw new RecordingSetupError('the ElixirScope agent (runtime/boot.exs) is missing; reinstall the extension or use a full checkout.');
+}
