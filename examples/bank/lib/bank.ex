@@ -61,6 +61,21 @@ defmodule Bank do
   def statement(id, opts \\ []),
     do: with_account(fn -> {:ok, Statement.render(id, Account.history(id), opts)} end)
 
+  @doc """
+  The balances of several accounts, fetched concurrently (one `Task` per account), with the
+  accounts that do not exist left out.
+  """
+  @spec audit([Account.id()]) :: %{Account.id() => Money.t()}
+  def audit(ids) do
+    ids
+    |> Task.async_stream(fn id -> {id, balance(id)} end, ordered: true)
+    |> Enum.flat_map(fn
+      {:ok, {id, {:ok, money}}} -> [{id, money}]
+      {:ok, {_id, {:error, :no_such_account}}} -> []
+    end)
+    |> Map.new()
+  end
+
   # An account may stop between any two messages, so looking it up before
   # calling it would race; instead the call's "no process" exit becomes an error.
   defp with_account(call) do

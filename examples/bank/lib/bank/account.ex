@@ -37,6 +37,9 @@ defmodule Bank.Account do
   def withdraw(id, %Money{} = money, memo \\ nil),
     do: GenServer.call(via(id), {:withdraw, money, memo})
 
+  @doc "Makes the account process crash (a bug on purpose); its supervisor restarts it."
+  def crash(id), do: GenServer.cast(via(id), :crash)
+
   def freeze(id), do: GenServer.cast(via(id), {:set_frozen, true})
   def unfreeze(id), do: GenServer.cast(via(id), {:set_frozen, false})
 
@@ -86,7 +89,11 @@ defmodule Bank.Account do
   end
 
   @impl true
-  def handle_cast({:set_frozen, frozen?}, account) when is_boolean(frozen?),
+  def handle_cast(:crash, account) do
+    raise "account #{account.id} crashed on purpose"
+  end
+
+    def handle_cast({:set_frozen, frozen?}, account) when is_boolean(frozen?),
     do: {:noreply, %{account | frozen: frozen?}}
 
   @impl true

@@ -52,6 +52,24 @@ defmodule Bank.AccountTest do
            end)
   end
 
+  @tag :capture_log
+  test "a crashed account is restarted by its supervisor, from its opening balance", %{id: id} do
+    [{before, _value}] = Registry.lookup(Bank.Registry, id)
+    :ok = Bank.deposit(id, "5 USD")
+    reference = Process.monitor(before)
+    Account.crash(id)
+    assert_receive {:DOWN, ^reference, :process, ^before, {%RuntimeError{}, _stacktrace}}
+
+    assert eventually(fn -> match?([{pid, _}] when pid != before, Registry.lookup(Bank.Registry, id)) end)
+    assert {:ok, %Money{cents: 10_000}} = Bank.balance(id)
+  end
+
+  test "an audit reads the balances of several accounts at once", %{id: id} do
+    other = unique("bob")
+    :ok = Bank.open_account(other, opening_cents: 250)
+    assert %{^id => %Money{cents: 10_000}, ^other => %Money{cents: 250}} = Bank.audit([id, other, unique("nobody")])
+  end
+
   defp eventually(check, attempts \\ 100) do
     check.() or (attempts > 0 and Process.sleep(10) == :ok and eventually(check, attempts - 1))
   end
