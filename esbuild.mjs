@@ -39,6 +39,7 @@ const entries = [
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
   },
   { entryPoints: { analysisWorker: 'server/workspace/analysisWorker.ts' } },
+  { entryPoints: { ingestWorker: 'adapter/trace/ingestWorker.ts' } },
 ];
 
 const contexts = await Promise.all(

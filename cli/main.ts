@@ -14,6 +14,8 @@ import { type Query, QueryEngine, QueryError, parseQuery } from '../server/cpg/q
 import { analyzeFiles, defaultJobCount } from '../server/workspace/analyzeFiles';
 import { listSourceFiles } from '../server/workspace/sourceFiles';
 import { WorkspaceGraph, defaultDatabasePath } from '../server/workspace/workspaceGraph';
+import { recordCommand, traceCommand } from './recording';
+import { UsageError } from './usageError';
 
 const VERSION = '0.1.0';
 
@@ -39,13 +41,22 @@ Commands:
         {"dataflow": {"from": "Mod.f/1#1:0.0", "to": "Mod.f/1#1:1.0.1"}}
         {"otp": "MyApp.*"}  {"messages": "MyApp.*"}
 
+  record [--mode minimal|debug|full] [--out FILE] [--instrument PATH]... -- COMMAND...
+      Run COMMAND (\`mix …\` or \`elixir …\`) with the ElixirScope agent loaded and record what
+      the instrumented code does (default: the Mix project's lib/, mode debug) into a trace file
+      (default .elixirscope/traces/…). Exits with COMMAND's exit code.
+
+  trace summary FILE [--json]      what a trace holds
+  trace query FILE QUERY           {"calls": "Mod.f/2"}, {"values_at": NODE_ID},
+                                   {"state_history": PID_OR_NAME}, {"messages": {"from", "to"}},
+                                   {"stack": {"pid", "at"}}, {"timeline": PID_OR_NAME}
+
 Options:
   -h, --help       show this help
   -v, --version    show the version
 
-Not in this version yet: record, trace, mcp.`;
+Not in this version yet: mcp.`;
 
-class UsageError extends Error {}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -64,7 +75,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'query':
         return await queryCommand(rest);
       case 'record':
+        return await recordCommand(rest);
       case 'trace':
+        return await traceCommand(rest);
       case 'mcp':
         throw new UsageError(`\`elixirscope ${command}\` is not available in this version yet.`);
       default:

@@ -85,7 +85,7 @@ test('unknown commands and options are usage errors; help and version succeed', 
   const option = run(['analyze', 'examples/bank', '--colour']);
   assert.equal(option.code, 2);
   assert.match(option.stderr, /--colour/);
-  const later = run(['record', '.']);
+  const later = run(['mcp']);
   assert.equal(later.code, 2);
   assert.match(later.stderr, /not available in this version yet/);
   const help = run(['--help']);
