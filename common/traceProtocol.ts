@@ -82,9 +82,22 @@ export type EventType = (typeof EventType)[keyof typeof EventType];
 
 /**
  * What the agent puts where it cut a term short: `{:"$elixirscope_truncated", what, count}`, with
- * `what` one of `:depth`, `:items`, `:bytes` and `count` the number of elements or bytes left out.
+ * `what` one of `:depth`, `:items` and `count` the number of elements left out; a cut binary
+ * becomes `{:"$elixirscope_truncated", :bytes, count, prefix}` keeping its first bytes. A cut list
+ * or tuple ends with the marker; a cut map holds it as a key (with itself as the value). The agent
+ * gives argument lists, `{kind, reason}` and `{to, message}` one level of depth more than the
+ * limit, since it built those wrappers itself.
  */
 export const TRUNCATED_TAG = '$elixirscope_truncated';
+
+/**
+ * The `return` value of a call whose clause ended by tail-calling a function of its own module:
+ * `{:"$elixir_scope_tail_call", name, arity}`. The instrumented clause reports its return just
+ * before making that call as a real tail call, so recursion and receive loops keep running in
+ * constant stack, as they do uninstrumented; the tail-called function's own `call` event follows,
+ * with the returned call's caller as its parent — the stack the BEAM itself has.
+ */
+export const TAIL_CALL_TAG = '$elixir_scope_tail_call';
 
 /** How much of each value the agent keeps (it cuts deeper, wider or longer parts). */
 export interface ValueLimits {

@@ -144,6 +144,9 @@ test('the truncation marker prints as ... and keeps keyword lists, maps and char
   assert.equal(inspectTerm(list(truncated('items', 3))), '[...]');
   assert.equal(inspectTerm(tuple(atom('ok'), truncated('depth', 1))), '{:ok, ...}');
   assert.equal(inspectTerm(map([atom('a'), int(1)], [truncated('items', 5), atom('nil')])), '%{a: 1, ...}');
+  const cutBinary = tuple(atom('$elixirscope_truncated'), atom('bytes'), int(900), binary('hello'));
+  assert.ok(isTruncationMarker(cutBinary));
+  assert.equal(inspectTerm(tuple(atom('ok'), cutBinary)), '{:ok, "hello" <> ...}');
 });
 
 test('terms nested beyond MAX_INSPECT_DEPTH print ... there instead of overflowing the stack', () => {

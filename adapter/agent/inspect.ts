@@ -56,11 +56,14 @@ export function inspectTermWith(term: Term, options: InspectOptions): string {
   return renderTerm(term, options.limit ?? DEFAULT_INSPECT_LIMIT, context, 0);
 }
 
-/** Whether `term` is the agent's `{:"$elixirscope_truncated", what, count}` marker. */
+/**
+ * Whether `term` is the agent's `{:"$elixirscope_truncated", what, count}` marker, or the form it
+ * takes for a cut binary, `{:"$elixirscope_truncated", :bytes, count, prefix}`.
+ */
 export function isTruncationMarker(term: Term): boolean {
   return (
     term.type === 'tuple' &&
-    term.items.length === 3 &&
+    (term.items.length === 3 || term.items.length === 4) &&
     term.items[0].type === 'atom' &&
     term.items[0].value === TRUNCATED_TAG
   );
@@ -98,7 +101,11 @@ function renderTerm(term: Term, limit: number, context: InspectContext, depth: n
     case 'list':
       return renderList(term.items, term.tail, limit, context, depth);
     case 'tuple':
-      if (isTruncationMarker(term)) return '...';
+      if (isTruncationMarker(term)) {
+        // A cut binary keeps its first bytes: shown as Elixir shows a string cut by `printable_limit`.
+        const prefix = term.items[3];
+        return prefix?.type === 'binary' ? `${renderTerm(prefix, limit, context, depth + 1)} <> ...` : '...';
+      }
       return renderContainer('{', term.items, '}', limit, (item, itemLimit) => renderTerm(item, itemLimit, context, depth + 1));
     case 'map':
       return renderMap(term.entries, limit, context, depth);
