@@ -5,6 +5,7 @@
  * without touching the user's project (`elixir -r runtime/boot.exs …`).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { RecordingManifest, RecordingMode } from '../../common/traceProtocol';
 import { analyzeSource } from '../cpg/fileAnalysis';
@@ -73,12 +74,16 @@ export interface AgentCommand {
  * The command line that runs `command` with the agent loaded: `mix TASK …` becomes
  * `elixir -r BOOT -S mix elixir_scope.run TASK …` (the task compiles the project, instruments it,
  * then runs TASK), `elixir ARGS…` becomes `elixir -r BOOT ARGS…`. `mix test` gets `MIX_ENV=test`
- * unless the environment already sets it, as `mix test` itself would.
+ * unless the environment already sets it, as `mix test` itself would, and `ELIXIRSCOPE_CACHE`
+ * defaults to the user's cache folder.
  */
 export function agentCommand(command: readonly string[], bootScript: string, environment: NodeJS.ProcessEnv): AgentCommand {
   const [program, ...rest] = command;
   const base = path.basename(program ?? '');
   const extra: Record<string, string> = {};
+  // The agent's own compiled modules and the instrumented ones are cached by content hash, so
+  // only the first recording of a given source pays for compiling it.
+  if (environment.ELIXIRSCOPE_CACHE === undefined) extra.ELIXIRSCOPE_CACHE = defaultCacheDirectory(environment);
   if (base === 'mix') {
     if (rest.length === 0) throw new RecordingSetupError('`mix` needs a task to run, e.g. `-- mix test`.');
     if (rest[0] === 'test' && environment.MIX_ENV === undefined) extra.MIX_ENV = 'test';
@@ -86,6 +91,12 @@ export function agentCommand(command: readonly string[], bootScript: string, env
   }
   if (base === 'elixir') return { file: program!, args: ['-r', bootScript, ...rest], environment: extra };
   throw new RecordingSetupError(`record runs \`mix …\` or \`elixir …\` commands, not \`${program ?? ''}\`.`);
+}
+
+/** Where compiled agent and instrumented modules are kept between recordings: the user's cache folder. */
+export function defaultCacheDirectory(environment: NodeJS.ProcessEnv): string {
+  const base = environment.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
+  return path.join(base, 'elixirscope');
 }
 
 /** `runtime/boot.exs` of the installed extension (or of this checkout). */
