@@ -4,7 +4,10 @@
  *
  * `record` plans what to instrument from the code property graph, starts the recorder (which
  * listens on loopback for the agent), runs the command with the agent injected and exits with
- * the command's own exit code, after saying on stderr where the trace is.
+ * the command's own exit code, after saying on stderr where the trace is. However the command
+ * ends — normally, killed, or interrupted with Ctrl-C, which is passed on to it — the trace file
+ * is finished before the CLI exits; what cannot be recorded is said in one sentence, never a
+ * stack trace.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,22 +16,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENVIRONMENT, type RecordingMode } from '../common/traceProtocol';
-import { type RecordingSummary, startRecorder } from '../adapter/trace/ingest';
+import { type Recorder, type RecorderOptions, type RecordingSummary, startRecorder } from '../adapter/trace/ingest';
 import { TraceFormatError, TraceReader } from '../adapter/trace/traceStore';
 import { TraceQueryError, queryTrace, traceSummary } from '../adapter/trace/traceQuery';
-import { RecordingSetupError, agentCommand, filesToInstrument, findBootScript, planFiles } from '../server/workspace/recordingSetup';
+import { type AgentCommand, RecordingSetupError, agentCommand, filesToInstrument, findBootScript, planFiles } from '../server/workspace/recordingSetup';
 import { UsageError } from './usageError';
 
 const MODES: readonly RecordingMode[] = ['minimal', 'debug', 'full'];
+
+type ArgumentToken = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
 
 export async function recordCommand(args: readonly string[]): Promise<number> {
   const separator = args.indexOf('--');
   if (separator === -1 || separator === args.length - 1) {
     throw new UsageError('`record` needs the command to run after `--`, e.g. `elixirscope record -- mix test`.');
   }
-  const { values, positionals } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: args.slice(0, separator),
-    allowPositionals: false,
+    allowPositionals: true,
+    tokens: true,
     options: {
       mode: { type: 'string', short: 'm' },
       out: { type: 'string', short: 'o' },
@@ -37,7 +43,6 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
       overload: { type: 'string' },
     },
   });
-  void positionals;
   const command = args.slice(separator + 1);
   const mode = (values.mode ?? 'debug') as RecordingMode;
   if (!MODES.includes(mode)) throw new UsageError(`--mode is one of ${MODES.join(', ')}, not \`${values.mode}\`.`);
@@ -45,42 +50,42 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
   if (overload !== 'drop' && overload !== 'block') throw new UsageError(`--overload is drop or block, not \`${overload}\`.`);
 
   const projectRoot = process.cwd();
-  let bootScript: string;
+  const paths = instrumentPaths(tokens);
   let files: string[];
-  let launch: ReturnType<typeof agentCommand>;
+  let launch: AgentCommand;
   try {
-    bootScript = findBootScript();
-    files = filesToInstrument(projectRoot, values.instrument ?? []);
-    launch = agentCommand(command, bootScript, process.env);
+    launch = agentCommand(command, findBootScript(), process.env);
+    files = filesToInstrument(projectRoot, paths);
   } catch (error) {
     if (error instanceof RecordingSetupError) throw new UsageError(error.message);
     throw error;
+  }
+  if (files.length === 0) {
+    throw new UsageError(`there is nothing to instrument: no .ex files in ${paths.length > 0 ? paths.join(', ') : path.join(projectRoot, 'lib')}.`);
   }
 
   const { manifest, skipped } = await planFiles(files, mode, { traceProcesses: !values['no-processes'] });
   for (const entry of skipped) process.stderr.write(`elixirscope: not instrumented: ${entry}\n`);
   const tracePath = path.resolve(values.out ?? defaultTracePath(projectRoot, command));
-  fs.mkdirSync(path.dirname(tracePath), { recursive: true });
-  const manifestPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-')), 'manifest.json');
-  fs.writeFileSync(manifestPath, JSON.stringify(manifest));
-
-  const token = randomBytes(16).toString('hex');
-  const recorder = await startRecorder({ token, tracePath, manifest, command: command.join(' '), overload });
-  process.stderr.write(
-    `elixirscope: recording \`${command.join(' ')}\` (${mode}: ${manifest.modules.length} modules, ${manifest.nodes.length} nodes planned)\n`,
-  );
-  const exitCode = await run(launch.file, launch.args, {
-    ...process.env,
-    ...launch.environment,
-    [ENVIRONMENT.port]: String(recorder.port),
-    [ENVIRONMENT.token]: token,
-    [ENVIRONMENT.manifest]: manifestPath,
-  });
-  // The agent says goodbye as the VM stops; give the last frames a moment to arrive.
-  const summary = await Promise.race([recorder.done, delay(2000).then(() => recorder.stop())]);
-  fs.rmSync(path.dirname(manifestPath), { recursive: true, force: true });
-  process.stderr.write(describeRecording(summary));
-  return exitCode;
+  const manifestDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-'));
+  try {
+    const manifestPath = path.join(manifestDirectory, 'manifest.json');
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest));
+    const token = randomBytes(16).toString('hex');
+    const recorder = await startRecorderAt(tracePath, { token, manifest, command: command.join(' '), overload });
+    process.stderr.write(
+      `elixirscope: recording \`${command.join(' ')}\` (${mode}: ${manifest.modules.length} modules, ${manifest.nodes.length} nodes planned)\n`,
+    );
+    return await recordProgram(recorder, launch.file, launch.args, {
+      ...process.env,
+      ...launch.environment,
+      [ENVIRONMENT.port]: String(recorder.port),
+      [ENVIRONMENT.token]: token,
+      [ENVIRONMENT.manifest]: manifestPath,
+    });
+  } finally {
+    fs.rmSync(manifestDirectory, { recursive: true, force: true });
+  }
 }
 
 export async function traceCommand(args: readonly string[]): Promise<number> {
@@ -119,6 +124,8 @@ function openTrace(file: string): TraceReader {
     return TraceReader.open(file);
   } catch (error) {
     if (error instanceof TraceFormatError) throw new UsageError(`${file} is not a readable ElixirScope trace: ${error.message}`);
+    // A folder, a file without read permission…
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') throw new UsageError(`cannot read the trace ${file}: ${(error as Error).message}`);
     throw error;
   }
 }
@@ -129,23 +136,201 @@ function defaultTracePath(projectRoot: string, command: readonly string[]): stri
   return path.join(projectRoot, '.elixirscope', 'traces', `${stamp}-${label}.estrace`);
 }
 
-function run(file: string, args: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: 'inherit', env: environment });
-    child.on('error', (error) => {
-      process.stderr.write(`elixirscope: could not start \`${file}\`: ${error.message}\n`);
-      resolve(127);
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)));
-  });
+/**
+ * The paths to instrument: each `--instrument PATH`, and the words right after one, so that a
+ * shell's expansion of `--instrument lib/{a,b}.ex` or `--instrument lib/*.ex` means every file.
+ * Any other word before `--` is a mistake: the command goes after `--`.
+ */
+function instrumentPaths(tokens: readonly ArgumentToken[]): string[] {
+  const paths: string[] = [];
+  let afterInstrument = false;
+  for (const token of tokens) {
+    if (token.kind === 'option') {
+      afterInstrument = token.name === 'instrument';
+      if (afterInstrument && token.value !== undefined) paths.push(token.value);
+    } else if (token.kind === 'positional') {
+      if (!afterInstrument) {
+        throw new UsageError(`\`${token.value}\` before \`--\`: options go before \`--\` and the command after it, e.g. \`elixirscope record --instrument lib -- mix test\`.`);
+      }
+      paths.push(token.value);
+    }
+  }
+  return paths;
 }
 
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+/** Creates the trace file's folder and starts the recorder; a path it cannot write is the user's to fix. */
+async function startRecorderAt(tracePath: string, options: Omit<RecorderOptions, 'tracePath'>): Promise<Recorder> {
+  try {
+    fs.mkdirSync(path.dirname(tracePath), { recursive: true });
+    return await startRecorder({ ...options, tracePath });
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') {
+      throw new UsageError(`cannot write the trace to ${tracePath}: ${(error as Error).message}`);
+    }
+    throw error;
+  }
+}
+
+/** Signals that stop the recorded program rather than the recorder (Ctrl-C, `kill`, a closed terminal). */
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * How long after a forwarded SIGINT the program gets a second one. The recorded program is always
+ * a BEAM, and a BEAM takes its first SIGINT to open its BREAK menu, which waits for an answer on
+ * stdin; a second SIGINT aborts it. At a terminal the program gets Ctrl-C itself as well, so the
+ * forwarded one already aborts it; sent to this process alone (`kill -INT`), it takes both.
+ */
+const SECOND_INTERRUPT_MS = 1000;
+
+/**
+ * How long the recorder may make no progress, once the program has exited, before the recording
+ * is ended from this side: the agent's connection normally closes with the program, and a
+ * recorder still writing what it received is never cut short.
+ */
+const RECORDER_IDLE_MS = 2000;
+
+/**
+ * Runs the program with the recorder listening, then finishes the trace and says where it is.
+ * Returns the program's exit code (128 + the signal number if a signal ended it). While it runs,
+ * SIGINT, SIGTERM and SIGHUP are passed on to the program, so the trace is still finished when
+ * the user interrupts; a second one kills the program, and one more while the trace is being
+ * finished stops waiting for the agent.
+ */
+async function recordProgram(recorder: Recorder, file: string, args: readonly string[], environment: NodeJS.ProcessEnv): Promise<number> {
+  const state: { program: RunningProgram | null; interruptedBy: NodeJS.Signals | null; finishing: boolean } = {
+    program: null,
+    interruptedBy: null,
+    finishing: false,
+  };
+  const releaseSignals = interceptSignals((signal) => {
+    if (state.finishing) {
+      void recorder.stop();
+    } else if (state.interruptedBy !== null) {
+      state.program?.signal('SIGKILL');
+    } else {
+      state.interruptedBy = signal;
+      process.stderr.write(`elixirscope: ${signal}: stopping the program and finishing the trace (again to kill it)\n`);
+      state.program?.signal(signal);
+      if (signal === 'SIGINT') state.program?.signalLater('SIGINT', SECOND_INTERRUPT_MS);
+    }
+  });
+  try {
+    state.program = startProgram(file, args, environment);
+    const outcome = await state.program.outcome;
+    state.finishing = true;
+    if (!outcome.started) void recorder.stop();
+    let summary: RecordingSummary;
+    try {
+      summary = await finishRecording(recorder);
+    } catch (error) {
+      process.stderr.write(`elixirscope: the trace could not be written: ${(error as Error).message}\n`);
+      return outcome.exitCode === 0 ? 1 : outcome.exitCode;
+    }
+    process.stderr.write(describeRecording(summary));
+    return interruptedExitCode(outcome.exitCode, state.interruptedBy);
+  } finally {
+    state.program?.dispose();
+    releaseSignals();
+  }
+}
+
+/**
+ * The exit code of an interrupted recording: the program's, unless it says success. A BEAM
+ * aborted from its BREAK menu exits with 0, which must not read as a passing `mix test`; the
+ * shell's convention for a program ended by a signal (130 for SIGINT) says what happened.
+ */
+function interruptedExitCode(exitCode: number, interruptedBy: NodeJS.Signals | null): number {
+  return interruptedBy === null || exitCode !== 0 ? exitCode : signalExitCode(interruptedBy);
+}
+
+/** Waits for the recorder to finish the trace, ending the recording when it has gone idle. */
+async function finishRecording(recorder: Recorder): Promise<RecordingSummary> {
+  let lastCount = recorder.eventCount;
+  const watch = setInterval(() => {
+    const count = recorder.eventCount;
+    if (count === lastCount) void recorder.stop();
+    lastCount = count;
+  }, RECORDER_IDLE_MS);
+  try {
+    return await recorder.done;
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+/** Calls `onSignal` for the forwarded signals instead of letting them end this process; returns the undo. */
+function interceptSignals(onSignal: (signal: NodeJS.Signals) => void): () => void {
+  const handlers = FORWARDED_SIGNALS.map((signal) => {
+    const handler = () => onSignal(signal);
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+}
+
+interface ProgramOutcome {
+  /** False when the program could not be started at all. */
+  readonly started: boolean;
+  readonly exitCode: number;
+}
+
+interface RunningProgram {
+  readonly outcome: Promise<ProgramOutcome>;
+  /** Sends a signal to the program if it still runs. */
+  signal(signal: NodeJS.Signals): void;
+  /** Sends a signal after `milliseconds` if the program still runs then. */
+  signalLater(signal: NodeJS.Signals, milliseconds: number): void;
+  dispose(): void;
+}
+
+function startProgram(file: string, args: readonly string[], environment: NodeJS.ProcessEnv): RunningProgram {
+  const child = spawn(file, args, { stdio: 'inherit', env: environment });
+  const timers = new Set<NodeJS.Timeout>();
+  let running = true;
+  const outcome = new Promise<ProgramOutcome>((resolve) => {
+    child.on('error', (error) => {
+      // Only a failure to start ends the program here; one to signal it leaves it running.
+      if (child.pid !== undefined) return;
+      running = false;
+      process.stderr.write(`elixirscope: could not start \`${file}\`: ${error.message}\n`);
+      resolve({ started: false, exitCode: 127 });
+    });
+    child.on('exit', (code, signal) => {
+      running = false;
+      resolve({ started: true, exitCode: code ?? (signal ? signalExitCode(signal) : 1) });
+    });
+  });
+  const signal = (name: NodeJS.Signals) => {
+    if (running) child.kill(name);
+  };
+  return {
+    outcome,
+    signal,
+    signalLater: (name, milliseconds) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        signal(name);
+      }, milliseconds);
+      timers.add(timer);
+    },
+    dispose: () => {
+      for (const timer of timers) clearTimeout(timer);
+    },
+  };
+}
+
+/** The shell's exit code for a process a signal ended. */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 0);
 }
 
 function describeRecording(summary: RecordingSummary): string {
-  const dropped = summary.droppedEvents > 0 ? `, ${summary.droppedEvents} dropped` : '';
+  // The agent's own drops (it never blocks the program) come with its goodbye; both are shown.
+  const agentDropped = summary.metadata.end?.agentCounts?.dropped ?? 0;
+  const droppedTotal = summary.droppedEvents + agentDropped;
+  const dropped = droppedTotal > 0 ? `; dropped ${droppedTotal}: ${summary.droppedEvents} by the recorder, ${agentDropped} by the agent` : '';
   const incomplete = summary.complete ? '' : ` (incomplete: ${summary.endReason})`;
   return `elixirscope: recorded ${summary.events} events${dropped}${incomplete}\nelixirscope: trace written to ${summary.tracePath}\n`;
 }
@@ -154,6 +339,7 @@ function renderSummary(summary: ReturnType<typeof traceSummary>): string {
   const lines = [
     `command: ${summary.command}`,
     `recorded: ${summary.startedAt} → ${summary.endedAt ?? '(did not end)'}${summary.complete ? '' : ` — incomplete: ${summary.endReason}`}`,
+    ...(summary.recovered ? ['recovered: the file has no usable index (it was cut short); every complete record was read back'] : []),
     `events: ${summary.events} (${Object.entries(summary.eventsByType).map(([type, count]) => `${count} ${type}`).join(', ')})`,
     `dropped: ${summary.dropped.recorder} by the recorder, ${summary.dropped.agent ?? 'unknown'} by the agent`,
     `processes: ${summary.processes.length}`,

@@ -56,6 +56,12 @@ export interface Recorder {
   readonly port: number;
   /** Settles when the trace file is finished (or rejects if it could not be written). */
   readonly done: Promise<RecordingSummary>;
+  /**
+   * Events written to the trace so far. It keeps growing while the recorder works through what
+   * the agent sent, so a caller waiting for `done` can tell a busy recorder from one that waits
+   * for an agent that will never speak again.
+   */
+  readonly eventCount: number;
   /** Ends the recording from this side (closing any connection) and returns `done`. */
   stop(): Promise<RecordingSummary>;
 }
@@ -71,6 +77,9 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
   return {
     port,
     done: session.done,
+    get eventCount() {
+      return writer.eventCount;
+    },
     stop: () => {
       session.requestStop();
       return session.done;
