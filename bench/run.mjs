@@ -44,6 +44,12 @@ const benchSections = [
     requires: ['cli', 'corpus'],
     run: runCpgSection,
   },
+  {
+    name: 'recorder',
+    title: 'Recording stdlib test suites: overhead against no recording and OTP\'s interpreter, trace store, per-event cost',
+    requires: ['cli', 'elixir', 'corpus'],
+    run: runRecorderSection,
+  },
 ];
 
 async function main(argv) {
@@ -422,6 +428,358 @@ async function runCpgSection(context) {
       `Peak RSS: ${context.resourceProbe.description}.`,
     ],
     oddities: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The `recorder` section.
+
+/** The stdlib suites recorded, and the corpus files whose modules they exercise (and are instrumented). */
+const recordedSuiteNames = ['version', 'uri', 'option_parser'];
+const recorderAims = { minimal: 1.05, debug: 1.2, ingestEventsPerSecond: 1e6, bytesPerEvent: 100, queryP95Ms: 50 };
+
+async function runRecorderSection(context) {
+  const corpus = context.corpus();
+  const sources = recordedSuiteNames.map((name) => path.join(corpus.root, 'lib', 'elixir', 'lib', `${name}.ex`));
+  const traceBenchScript = path.join(repoRoot, 'out', 'bench', 'traceBench.js');
+  if (!fs.existsSync(traceBenchScript)) throw new BenchError(`${displayPath(traceBenchScript)} not found — run \`npm run build\` first.`);
+  // One cache of instrumented modules (and of the agent's own .beam files) for every recorded run.
+  const cacheDirectory = path.join(context.temporaryDirectory, 'instrumented-cache');
+  const suitesArgs = [path.join(repoRoot, 'bench', 'timedSuites.exs'), corpus.root, ...recordedSuiteNames];
+  const recordedMeasurement = (mode) => ({
+    key: mode,
+    command: process.execPath,
+    args: [
+      context.cliPath, 'record', '--mode', mode, '--out', path.join(context.temporaryDirectory, `recorded-${mode}.estrace`),
+      ...sources.flatMap((source) => ['--instrument', source]), '--', 'elixir', ...suitesArgs,
+    ],
+    environment: { ...process.env, ELIXIRSCOPE_CACHE: cacheDirectory },
+    isNode: true,
+    tracePath: path.join(context.temporaryDirectory, `recorded-${mode}.estrace`),
+  });
+  const debugger_ = findDebuggerEbin();
+  const measurements = [
+    { key: 'baseline', command: 'elixir', args: suitesArgs, environment: process.env, isNode: false },
+    ...(debugger_.ebin === null
+      ? []
+      : [{
+          key: 'interpreted',
+          command: 'elixir',
+          args: [
+            path.join(repoRoot, 'bench', 'interpretedSuites.exs'), debugger_.ebin, path.join(context.temporaryDirectory, 'interpreted-beams'),
+            corpus.root, sources.join(','), ...recordedSuiteNames,
+          ],
+          environment: process.env,
+          isNode: false,
+        }]),
+    recordedMeasurement('minimal'),
+    recordedMeasurement('debug'),
+  ];
+
+  // A warm-up round fills the caches (instrumented modules, the agent, the interpreter's .beam files)
+  // and the page cache; then interleaved rounds, so a slow spell of the machine spreads over all alike.
+  const runsByKey = new Map(measurements.map((measurement) => [measurement.key, []]));
+  for (let round = 0; round <= context.runCount; round++) {
+    for (const measurement of measurements) {
+      const spawnedAt = Date.now();
+      const run = await measureProcess(context, measurement);
+      if (run.exitCode !== 0) {
+        throw new BenchError(`${describeCommand(measurement)} exited with ${run.exitCode}` + formatStderrTail(run.stderr + run.stdout));
+      }
+      const parsed = readSuitesRun(context, measurement, run, spawnedAt);
+      const label = round === 0 ? 'warm-up' : `round ${round}/${context.runCount}`;
+      logProgress(`recorder: ${label} ${measurement.key}: ${formatMs(run.wallMs)} ms`);
+      if (round > 0) runsByKey.get(measurement.key).push({ ...run, ...parsed });
+    }
+  }
+
+  const storeRuns = [];
+  for (let round = 1; round <= context.runCount; round++) {
+    const run = await runChild(process.execPath, [traceBenchScript], process.env);
+    const report = lastJsonLine(run.stdout);
+    if (run.exitCode !== 0 || !report?.ingest) throw new BenchError(`traceBench exited with ${run.exitCode}` + formatStderrTail(run.stderr));
+    storeRuns.push(report);
+    logProgress(`recorder: trace store ${round}/${context.runCount}: ingest ${formatInteger(report.ingest.eventsPerSecond)} events/s`);
+  }
+
+  const deliveryScript = path.join(repoRoot, 'runtime', 'test', 'bench_delivery.exs');
+  const deliveryRuns = [];
+  for (let round = 1; round <= context.runCount; round++) {
+    const run = await runChild('elixir', [deliveryScript], { ...process.env, ELIXIRSCOPE_CACHE: cacheDirectory });
+    if (run.exitCode !== 0) throw new BenchError(`bench_delivery.exs exited with ${run.exitCode}` + formatStderrTail(run.stderr + run.stdout));
+    deliveryRuns.push(readDeliveryFigures(run.stdout));
+    logProgress(`recorder: per-event cost ${round}/${context.runCount}`);
+  }
+
+  return summariseRecorderRuns(context, corpus, { runsByKey, storeRuns, deliveryRuns, debugger_, sources });
+}
+
+/**
+ * OTP's `debugger` application (home of `:int`): '-' when it is on the code path, else an ebin folder
+ * unpacked from Debian's erlang-debugger package into .cache/ (the package itself would pull in wx and
+ * GTK, which the interpreter does not need); fetched once with `apt-get download` when missing.
+ */
+function findDebuggerEbin() {
+  const probe = spawnSync('erl', ['-noshell', '-eval', 'io:format("~p", [code:lib_dir(debugger)]), halt().'], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.startsWith('"')) return { ebin: '-', origin: 'the installed OTP' };
+  const unpacked = path.join(repoRoot, '.cache', 'erlang-debugger');
+  const findUnpacked = () => {
+    const libraries = path.join(unpacked, 'usr', 'lib', 'erlang', 'lib');
+    const folder = fs.existsSync(libraries) && fs.readdirSync(libraries).find((name) => name.startsWith('debugger-'));
+    return folder ? path.join(libraries, folder, 'ebin') : null;
+  };
+  if (findUnpacked() === null) {
+    logProgress('recorder: OTP\'s debugger application is not installed; fetching erlang-debugger with apt-get download');
+    const downloads = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-debugger-'));
+    const downloaded = spawnSync('apt-get', ['download', 'erlang-debugger'], { cwd: downloads, encoding: 'utf8' });
+    const packageFile = fs.readdirSync(downloads).find((name) => name.endsWith('.deb'));
+    if (downloaded.status === 0 && packageFile) {
+      fs.mkdirSync(unpacked, { recursive: true });
+      spawnSync('dpkg-deb', ['-x', path.join(downloads, packageFile), unpacked]);
+    }
+    fs.rmSync(downloads, { recursive: true, force: true });
+  }
+  const ebin = findUnpacked();
+  return ebin === null
+    ? { ebin: null, origin: 'OTP\'s debugger application was not found and could not be fetched (Debian: apt-get install erlang-debugger)' }
+    : { ebin, origin: `Debian's erlang-debugger package unpacked into ${displayPath(ebin)}` };
+}
+
+/** The suites' own timing line, and for a recorded run what its trace says. */
+function readSuitesRun(context, measurement, run, spawnedAt) {
+  const timingLine = run.stdout.split('\n').find((line) => line.startsWith('SUITES_TIMING '));
+  const suitesLine = run.stdout.split('\n').find((line) => line.startsWith('SUITES '));
+  if (!timingLine || !suitesLine) throw new BenchError(`${describeCommand(measurement)} printed no SUITES lines` + formatStderrTail(run.stderr));
+  const timing = JSON.parse(timingLine.slice('SUITES_TIMING '.length));
+  const parsed = { scriptMs: timing.scriptUs / 1000, exunitRunMs: timing.exunitRunUs / 1000, suitesLine: suitesLine.trim() };
+  if (!measurement.tracePath) return parsed;
+  const summaryRun = spawnSync(process.execPath, [context.cliPath, 'trace', 'summary', '--json', measurement.tracePath], { encoding: 'utf8' });
+  if (summaryRun.status !== 0) throw new BenchError(`\`trace summary\` of the ${measurement.key} recording failed` + formatStderrTail(summaryRun.stderr));
+  const summary = JSON.parse(summaryRun.stdout);
+  const traceBytes = fs.statSync(measurement.tracePath).size;
+  fs.rmSync(measurement.tracePath, { force: true });
+  const startedAt = Date.parse(summary.startedAt);
+  const endedAt = Date.parse(summary.endedAt);
+  return {
+    ...parsed,
+    events: summary.events,
+    dropped: summary.dropped.recorder + (summary.dropped.agent ?? 0),
+    complete: summary.complete,
+    endReason: summary.endReason,
+    traceBytes,
+    // Phases on the wall clock: the CLI's start and planning until the recorder writes its trace header,
+    // the debuggee's life until the trace is finished, and what follows until the CLI exits.
+    beforeRecorderMs: startedAt - spawnedAt,
+    recordingMs: endedAt - startedAt,
+    untilTraceWrittenMs: endedAt - spawnedAt,
+    afterTraceWrittenMs: run.wallMs - (endedAt - spawnedAt),
+  };
+}
+
+/** bench_delivery.exs prints `label    N ns` lines; these are the ones this section reports. */
+function readDeliveryFigures(stdout) {
+  const figures = new Map();
+  for (const line of stdout.split('\n')) {
+    const match = /^(\S.*?)\s{2,}([\d.]+) ns$/.exec(line.trimEnd());
+    if (match) figures.set(match[1], Number(match[2]));
+  }
+  const need = (label) => {
+    if (!figures.has(label)) throw new BenchError(`bench_delivery.exs printed no "${label}" line.`);
+    return figures.get(label);
+  };
+  return {
+    valueOff: need('reporter off: value/2'),
+    valueOn: need('recording: value/2'),
+    valueEmitterOnly: need('recording, collector paused: value/2 (the emitter\'s own cost)'),
+    // Per pair, both off and on: halved below to a per-event figure.
+    pairOff: need('reporter off: enter/2 + return/2 (per pair)'),
+    pairOn: need('recording: enter/2 + return/2 (two events)'),
+    valueParallel: need('recording: value/2, 4 processes at once (wall time per event)'),
+    boundOnly: need('part: Value.bound/2 of the argument'),
+  };
+}
+
+function summariseRecorderRuns(context, corpus, { runsByKey, storeRuns, deliveryRuns, debugger_, sources }) {
+  const runsOf = (key) => runsByKey.get(key) ?? [];
+  const medianOf = (runs, field) => summarise(runs.map((run) => run[field])).median;
+  const baselineRuns = runsOf('baseline');
+  const rowKeys = ['baseline', 'interpreted', 'minimal', 'debug'].filter((key) => runsOf(key).length > 0);
+  const labels = {
+    baseline: 'no recording (baseline)',
+    interpreted: 'modules under OTP\'s interpreter (`:int.ni`, as ElixirLS)',
+    minimal: '`record --mode minimal`, warm cache',
+    debug: '`record --mode debug`, warm cache',
+  };
+  // Each round ran every measurement once, back to back: a ratio is taken within a round and the median
+  // of those is shown, so a busy spell of the machine that spans rounds does not skew it.
+  const pairedRatio = (key, field) => summarise(runsOf(key).map((run, round) => run[field] / baselineRuns[round][field])).median;
+  const aimOf = (key) => (key in recorderAims ? recorderAims[key] : null);
+  const verdict = (ratio, aim) => (aim === null ? '—' : `${ratio <= aim ? 'met' : 'missed'} (≤ ${formatRatio(aim)})`);
+
+  const wallTable = {
+    heading: 'Whole process, spawn to exit (the recorded runs include planning, the recorder and the agent\'s start)',
+    columns: ['run', 'wall median ms', 'wall min ms', 'wall max ms', '÷ baseline', 'aim', 'CPU s', 'peak RSS MiB'],
+    alignRight: [false, true, true, true, true, false, true, true],
+    rows: rowKeys.map((key) => {
+      const wall = summarise(runsOf(key).map((run) => run.wallMs));
+      return [
+        labels[key], formatMs(wall.median), formatMs(wall.min), formatMs(wall.max),
+        key === 'baseline' ? '—' : formatRatio(pairedRatio(key, 'wallMs')),
+        key === 'baseline' ? '—' : verdict(pairedRatio(key, 'wallMs'), aimOf(key)),
+        formatCpuSeconds(runsOf(key)), formatPeakRss(runsOf(key)),
+      ];
+    }),
+  };
+  const inVmTable = {
+    heading: 'Inside the VM only: the suites script (compiling and running the test files) and ExUnit\'s run of the tests, medians',
+    columns: ['run', 'suites script ms', '÷ baseline', 'aim', 'ExUnit run ms', '÷ baseline'],
+    alignRight: [false, true, true, false, true, true],
+    rows: rowKeys.map((key) => {
+      const script = medianOf(runsOf(key), 'scriptMs');
+      const exunit = medianOf(runsOf(key), 'exunitRunMs');
+      return [
+        labels[key], formatMs(script),
+        key === 'baseline' ? '—' : formatRatio(pairedRatio(key, 'scriptMs')),
+        key === 'baseline' ? '—' : verdict(pairedRatio(key, 'scriptMs'), aimOf(key)),
+        formatMs(exunit), key === 'baseline' ? '—' : formatRatio(pairedRatio(key, 'exunitRunMs')),
+      ];
+    }),
+  };
+  const recordedKeys = ['minimal', 'debug'];
+  const phaseTable = {
+    heading: 'The recorded runs in phases (medians, ms) and what they recorded',
+    columns: [
+      'mode', 'CLI start + planning', 'debuggee (VM, agent, suites)', 'to trace written', 'after trace written',
+      'events', 'events/s of suites script', 'trace bytes', 'bytes/event', 'dropped',
+    ],
+    alignRight: [false, true, true, true, true, true, true, true, true, true],
+    rows: recordedKeys.map((key) => {
+      const runs = runsOf(key);
+      const events = summarise(runs.map((run) => run.events));
+      return [
+        key, formatMs(medianOf(runs, 'beforeRecorderMs')), formatMs(medianOf(runs, 'recordingMs')),
+        formatMs(medianOf(runs, 'untilTraceWrittenMs')), formatMs(medianOf(runs, 'afterTraceWrittenMs')),
+        events.min === events.max ? formatInteger(events.median) : `${formatInteger(events.min)}–${formatInteger(events.max)}`,
+        formatRate(medianOf(runs, 'events') / (medianOf(runs, 'scriptMs') / 1000)),
+        formatInteger(medianOf(runs, 'traceBytes')),
+        formatDecimal(medianOf(runs, 'traceBytes') / medianOf(runs, 'events'), 1),
+        formatInteger(Math.max(...runs.map((run) => run.dropped))),
+      ];
+    }),
+  };
+
+  const storeMedian = (pick) => summarise(storeRuns.map(pick));
+  const storeRow = (label, figure, format, aimText, isMet) => [
+    label, format(figure.median), format(figure.min), format(figure.max), aimText, isMet === null ? '—' : isMet ? 'met' : 'missed',
+  ];
+  const ingest = storeMedian((report) => report.ingest.eventsPerSecond);
+  const bytesPerEvent = storeMedian((report) => report.append.totalBytesPerEvent);
+  const queryRows = [['calls', 'calls'], ['values_at', 'valuesAt'], ['stack', 'stack'], ['calls with limit 100', 'callsLimit100']].map(([label, field]) => {
+    const p95 = storeMedian((report) => report.queries[field].p95Ms);
+    return storeRow(`\`${label}\` query p95 ms`, p95, (ms) => formatDecimal(ms, 2), `< ${recorderAims.queryP95Ms}`, p95.median < recorderAims.queryP95Ms);
+  });
+  const realBytesRows = recordedKeys.map((key) => {
+    const perEvent = summarise(runsOf(key).map((run) => run.traceBytes / run.events));
+    return storeRow(
+      `bytes per stored event, the real ${key} recording above`, perEvent, (value) => formatDecimal(value, 1),
+      `≤ ${recorderAims.bytesPerEvent}`, perEvent.median <= recorderAims.bytesPerEvent,
+    );
+  });
+  const storeTable = {
+    heading: `Trace store on a synthetic recording of ${formatInteger(storeRuns[0].events)} events (\`node out/bench/traceBench.js\`), ${storeRuns.length} run(s)`,
+    columns: ['figure', 'median', 'min', 'max', 'aim', 'verdict'],
+    alignRight: [false, true, true, true, false, false],
+    rows: [
+      storeRow('events/s through the whole ingestion pipeline', ingest, formatInteger, `≥ ${formatInteger(recorderAims.ingestEventsPerSecond)}`, ingest.median >= recorderAims.ingestEventsPerSecond),
+      storeRow('events/s appended to the store alone', storeMedian((report) => report.append.eventsPerSecond), formatInteger, '', null),
+      storeRow('bytes per stored event (whole file)', bytesPerEvent, (value) => formatDecimal(value, 1), `≤ ${recorderAims.bytesPerEvent}`, bytesPerEvent.median <= recorderAims.bytesPerEvent),
+      storeRow('bytes per event of the agent\'s frames (ETF)', storeMedian((report) => report.append.etfBytesPerEvent), (value) => formatDecimal(value, 1), '', null),
+      ...realBytesRows,
+      ...queryRows,
+      storeRow('opening a finished trace ms', storeMedian((report) => report.open.footerMs), formatMs, '', null),
+      storeRow('recovering a trace cut at 60% ms (scan)', storeMedian((report) => report.open.recoveryScanMs), formatMs, '', null),
+    ],
+  };
+
+  const deliveryFigure = (pick) => summarise(deliveryRuns.map(pick)).median;
+  const deliveryRow = (label, offNs, onNs) => [
+    label, formatDecimal(offNs, 1), formatDecimal(onNs, 1), formatDecimal(onNs - offNs, 1),
+  ];
+  const deliveryTable = {
+    heading: `Cost of one event in the emitting process (\`elixir runtime/test/bench_delivery.exs\`, 200,000 events per figure), medians of ${deliveryRuns.length} run(s), ns`,
+    columns: ['what', 'recording off', 'recording on', 'difference'],
+    alignRight: [false, true, true, true],
+    rows: [
+      deliveryRow('`Runtime.value/2` (one event)', deliveryFigure((run) => run.valueOff), deliveryFigure((run) => run.valueOn)),
+      deliveryRow('`Runtime.value/2`, collector paused (the emitter alone)', deliveryFigure((run) => run.valueOff), deliveryFigure((run) => run.valueEmitterOnly)),
+      deliveryRow('`enter/2` + `return/2`, per event', deliveryFigure((run) => run.pairOff / 2), deliveryFigure((run) => run.pairOn / 2)),
+      deliveryRow('`Runtime.value/2`, 4 processes at once (wall per event)', deliveryFigure((run) => run.valueOff), deliveryFigure((run) => run.valueParallel)),
+    ],
+  };
+
+  const oddities = [];
+  for (const key of rowKeys) {
+    const lines = new Set(runsOf(key).map((run) => run.suitesLine));
+    if (lines.size > 1 || ![...lines][0].includes('failures=0')) oddities.push(`${key}: the suites reported ${[...lines].join(' / ')}.`);
+  }
+  for (const key of recordedKeys) {
+    for (const run of runsOf(key)) {
+      if (!run.complete) oddities.push(`${key}: a recording is incomplete (${run.endReason}).`);
+      if (run.dropped > 0) oddities.push(`${key}: a recording dropped ${run.dropped} events.`);
+    }
+  }
+  if (debugger_.ebin === null) oddities.push(`The interpreter row is missing: ${debugger_.origin}.`);
+  const baselineSpread = summarise(baselineRuns.map((run) => run.wallMs));
+  if (baselineSpread.max > 1.25 * baselineSpread.min) {
+    oddities.push(
+      `The baseline's wall time ranged from ${formatMs(baselineSpread.min)} to ${formatMs(baselineSpread.max)} ms: the machine was busy, ` +
+        'so absolute times and per-event costs are inflated; the within-round ratios hold up better.',
+    );
+  }
+  for (const report of storeRuns) {
+    if (report.ingest.dropped > 0 || report.ingest.stored !== report.events) {
+      oddities.push(`traceBench: ingestion stored ${report.ingest.stored} of ${report.events} events, ${report.ingest.dropped} dropped.`);
+    }
+  }
+  const afterTraceWritten = recordedKeys.map((key) => medianOf(runsOf(key), 'afterTraceWrittenMs'));
+  if (Math.min(...afterTraceWritten) > 1000) {
+    oddities.push(
+      `The recorded runs go on for about ${formatMs(Math.min(...afterTraceWritten))} ms after the trace is written: \`record\` ` +
+        'races the recorder\'s end against a 2 s timer (cli/recording.ts) and never clears it, so Node waits for it before exiting.',
+    );
+  }
+
+  return {
+    summary: [
+      `Suites: ${recordedSuiteNames.map((name) => `${name}_test.exs`).join(', ')} of ${corpus.displayPath} (${baselineRuns[0].suitesLine.replace('SUITES ', '')}); ` +
+        `instrumented and interpreted: ${sources.map((source) => path.relative(corpus.root, source)).join(', ')}. ` +
+        `${context.runCount} measured run(s) per measurement after one warm-up round.`,
+    ],
+    tables: [wallTable, inVmTable, phaseTable, storeTable, deliveryTable],
+    notes: [
+      `Commands, interleaved round by round: \`elixir bench/timedSuites.exs CORPUS ${recordedSuiteNames.join(' ')}\` (runs ` +
+        '`test/support/stdlibSuites.exs` and prints its in-VM times); `elixir bench/interpretedSuites.exs DEBUGGER_EBIN BEAMS CORPUS SOURCES …` ' +
+        `(the same after \`:int.ni/1\` of every module of the three files; :int from ${debugger_.origin}); ` +
+        `\`node ${displayPath(context.cliPath)} record --mode minimal|debug --out /tmp/… --instrument SOURCE… -- elixir bench/timedSuites.exs CORPUS …\` ` +
+        'with `ELIXIRSCOPE_CACHE` set to one temporary folder, which the warm-up round fills with the agent\'s and the instrumented modules\' .beam files.',
+      '"÷ baseline" is the median over rounds of the ratio to the baseline run of the same round. The interpreted and recorded runs load the modules compiled from the corpus\'s sources (from a cache), the baseline ' +
+        'uses the installed Elixir\'s own copies (the same 1.14.0 source).',
+      '"Suites script" is the in-VM time of `stdlibSuites.exs` (copying and compiling the test files, then running them): it leaves out VM start, ' +
+        'the agent\'s start and loading the instrumented (or interpreting the) modules, which happen before the script. "ExUnit run" is ExUnit\'s ' +
+        'own run time of the 202 tests (the `run` of its `suite_finished` event), the part where the instrumented code runs; it is tens of ms, so ' +
+        'its ratios are coarse.',
+      'Phases of a recorded run are on the wall clock: from spawn to the recorder\'s trace header (`startedAt`: Node start, planning the three ' +
+        'files with the analyzer, starting the recorder), from there to the finished trace (`endedAt`: the VM, the agent, the suites, goodbye), ' +
+        'and from there to exit. Events/s divides the events by the suites script\'s in-VM time. Bytes/event is the finished trace file\'s size ' +
+        'over its events.',
+      'The trace store figures are `node out/bench/traceBench.js` (synthetic: nested calls over 200 functions and 50 processes, a binding per ' +
+        'call, small realistic values): ingestion is TCP → socket thread → ring → writer with the client in its own process; query p95s are ' +
+        'over 40 queries of each kind per run, and the table gives the median over runs of that p95.',
+      'Per-event cost: `runtime/test/bench_delivery.exs` with the agent connected to a recorder that discards what it reads; "off" is the ' +
+        'same call with no recording active (one `:persistent_term` read). The enter/return figures are the script\'s per-pair figures halved.',
+      `CPU time and peak RSS: ${context.resourceProbe.description}.`,
+    ],
+    oddities,
   };
 }
 
