@@ -17,7 +17,12 @@ defmodule ElixirScope.Runtime do
   polling collector, and a process-dictionary buffer, cheaper, dies with the process.
 
   Overload never blocks user code: an event is admitted only while fewer than the recording's
-  `max_pending` events are admitted but unwritten; past that it is counted as dropped.
+  `max_pending` events are admitted but unwritten; past that it is counted as dropped. Calls
+  are kept whole: a call whose `call` event is dropped is not recorded at all (its `return` or
+  `raise` is dropped too, and its callees name its caller as their parent), and the end of a
+  call whose `call` event was admitted is always admitted, so the trace never holds a return
+  without its call nor a call left open by overload. That can take the pending count past the
+  bound by at most the number of calls open at the moment.
 
   None of these functions raises into user code: a failure inside the agent loses the event,
   never the user's computation.
@@ -188,10 +193,15 @@ defmodule ElixirScope.Runtime do
         [] -> @no_call
       end
 
-    :erlang.put(@call_stack_key, [call_id | stack])
     if tracer != nil, do: ensure_traced(tracer)
-    emit(recording, @call_event, node_index, call_id, parent, args, @wrapped)
-    call_id
+
+    if emit(recording, @call_event, node_index, call_id, parent, args, @wrapped) do
+      :erlang.put(@call_stack_key, [call_id | stack])
+      call_id
+    else
+      # Dropped: the whole call goes unrecorded, so no return without its call.
+      @no_call
+    end
   catch
     _kind, _reason -> @no_call
   end
@@ -201,7 +211,8 @@ defmodule ElixirScope.Runtime do
   defp record_exit(recording, type, call_id, value) do
     pop_call(call_id)
 
-    emit(
+    # The call was admitted, so its end is too, past the bound if need be.
+    emit_admitted(
       recording,
       type,
       @no_node,
@@ -210,6 +221,8 @@ defmodule ElixirScope.Runtime do
       value,
       if(type == @raise_event, do: @wrapped, else: @plain)
     )
+
+    :ok
   catch
     _kind, _reason -> :ok
   end
@@ -236,19 +249,38 @@ defmodule ElixirScope.Runtime do
          wrapping
        ) do
     if admit(counters, max_pending) do
-      bounded = bound_safely(value, limits, wrapping)
-      # Numbered right before the send, so the window in which another process can take a later
-      # number and deliver first is as short as possible.
-      seq = :atomics.add_get(counters, Counters.seq(), 1)
-
-      send(
-        collector,
-        {type, seq, :erlang.monotonic_time(:nanosecond), self(), node_index, call_id, parent,
-         bounded}
-      )
+      deliver(collector, counters, limits, type, node_index, call_id, parent, value, wrapping)
+      true
+    else
+      false
     end
+  end
 
-    :ok
+  # An event that must not be dropped (the end of an admitted call): counted as pending, never
+  # refused.
+  defp emit_admitted(
+         {:recording, collector, counters, limits, _tracer, _max_pending},
+         type,
+         node_index,
+         call_id,
+         parent,
+         value,
+         wrapping
+       ) do
+    :atomics.add(counters, Counters.pending(), 1)
+    deliver(collector, counters, limits, type, node_index, call_id, parent, value, wrapping)
+  end
+
+  defp deliver(collector, counters, limits, type, node_index, call_id, parent, value, wrapping) do
+    bounded = bound_safely(value, limits, wrapping)
+    # Numbered right before the send, so the window in which another process can take a later
+    # number and deliver first is as short as possible.
+    seq = :atomics.add_get(counters, Counters.seq(), 1)
+
+    send(
+      collector,
+      {type, seq, :erlang.monotonic_time(:nanosecond), self(), node_index, call_id, parent, bounded}
+    )
   end
 
   defp admit(counters, max_pending) do
