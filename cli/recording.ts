@@ -19,7 +19,7 @@ import { ENVIRONMENT, type RecordingMode } from '../common/traceProtocol';
 import { type Recorder, type RecorderOptions, type RecordingSummary, startRecorder } from '../adapter/trace/ingest';
 import { TraceFormatError, TraceReader } from '../adapter/trace/traceStore';
 import { TraceQueryError, queryTrace, traceSummary } from '../adapter/trace/traceQuery';
-import { type AgentCommand, RecordingSetupError, agentCommand, filesToInstrument, findBootScript, planFiles } from '../server/workspace/recordingSetup';
+import { type AgentCommand, RecordingSetupError, agentCommand, defaultCacheDirectory, filesToInstrument, findBootScript, planFiles } from '../server/workspace/recordingSetup';
 import { UsageError } from './usageError';
 
 const MODES: readonly RecordingMode[] = ['minimal', 'debug', 'full'];
@@ -64,7 +64,8 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
     throw new UsageError(`there is nothing to instrument: no .ex files in ${paths.length > 0 ? paths.join(', ') : path.join(projectRoot, 'lib')}.`);
   }
 
-  const { manifest, skipped } = await planFiles(files, mode, { traceProcesses: !values['no-processes'] });
+  const cacheDirectory = process.env.ELIXIRSCOPE_CACHE ?? defaultCacheDirectory(process.env);
+  const { manifest, skipped } = await planFiles(files, mode, { traceProcesses: !values['no-processes'], cacheDirectory });
   for (const entry of skipped) process.stderr.write(`elixirscope: not instrumented: ${entry}\n`);
   const tracePath = path.resolve(values.out ?? defaultTracePath(projectRoot, command));
   const manifestDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-'));

@@ -7,6 +7,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { filesToInstrument, planFiles } from '../server/workspace/recordingSetup';
 import { elixirCorpusRoot, repoRoot } from './support/corpus';
@@ -78,4 +80,24 @@ test('every planned node is where Elixir puts it, on stdlib files', { timeout: 1
   // and never planned, so every planned node must be found.
   assert.ok(counts.clause > 500 && counts.binding > 1000 && counts.expression > 100, JSON.stringify(counts));
   assert.deepEqual(missing.slice(0, 20), [], `${missing.length} planned nodes Elixir does not have`);
+});
+
+test('a plan is cached by the files\' content and reused; a changed file is planned again', async () => {
+  const cacheDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-plans-'));
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-plan-source-'));
+  try {
+    const file = path.join(workspace, 'a.ex');
+    fs.writeFileSync(file, 'defmodule A do\n  def f(x), do: x + 1\nend\n');
+    const first = await planFiles([file], 'debug', { cacheDirectory });
+    assert.equal(fs.readdirSync(path.join(cacheDirectory, 'plans')).length, 1);
+    const again = await planFiles([file], 'debug', { cacheDirectory });
+    assert.deepEqual(again.manifest, first.manifest);
+    fs.writeFileSync(file, 'defmodule A do\n  def f(x), do: x + 1\n  def g(y), do: y\nend\n');
+    const changed = await planFiles([file], 'debug', { cacheDirectory });
+    assert.ok(changed.manifest.nodes.some((node) => node.id === 'A.g/1#1'), 'the new clause is planned');
+    assert.equal(fs.readdirSync(path.join(cacheDirectory, 'plans')).length, 2);
+  } finally {
+    fs.rmSync(cacheDirectory, { recursive: true, force: true });
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
 });

@@ -39,29 +39,71 @@ export function filesToInstrument(projectRoot: string, paths: readonly string[])
   return [...files].sort();
 }
 
-/** Analyses the files and plans what to record in them. Unreadable files are left out and named. */
+/**
+ * Analyses the files and plans what to record in them. Unreadable files are left out and named.
+ * With a `cacheDirectory`, a plan is kept under `plans/` keyed by the files' content hashes, the
+ * options and this build of the planner, so recording the same sources again skips the analysis.
+ */
 export async function planFiles(
   files: readonly string[],
   mode: RecordingMode,
-  options: { traceProcesses?: boolean; wasmDirectory?: string } = {},
+  options: { traceProcesses?: boolean; wasmDirectory?: string; cacheDirectory?: string } = {},
 ): Promise<{ manifest: RecordingManifest; skipped: string[] }> {
-  const parser = await ElixirParser.load(options.wasmDirectory);
-  try {
-    const planned: FileToRecord[] = [];
-    const skipped: string[] = [];
-    for (const file of files) {
-      const source = readSourceFile(file);
-      if (!source.ok) {
-        skipped.push(`${file}: ${source.message}`);
-        continue;
-      }
-      planned.push({ absolutePath: file, sourceHash: contentHash(source.text), analysis: analyzeSource(parser, file, source.text) });
+  const sources = files.map((file) => ({ file, source: readSourceFile(file) }));
+  const skipped = sources.flatMap(({ file, source }) => (source.ok ? [] : [`${file}: ${source.message}`]));
+  const readable = sources.flatMap(({ file, source }) => (source.ok ? [{ file, text: source.text, hash: contentHash(source.text) }] : []));
+  const cachePath =
+    options.cacheDirectory === undefined
+      ? null
+      : path.join(
+          options.cacheDirectory,
+          'plans',
+          `${contentHash(JSON.stringify([plannerBuild(), mode, options.traceProcesses ?? null, readable.map(({ file, hash }) => [file, hash])]))}.json`,
+        );
+  if (cachePath !== null && fs.existsSync(cachePath)) {
+    try {
+      return { manifest: JSON.parse(fs.readFileSync(cachePath, 'utf8')) as RecordingManifest, skipped };
+    } catch {
+      // A damaged entry is planned again and rewritten below.
     }
-    const manifest = planRecording(planned, { mode, ...(options.traceProcesses !== undefined ? { traceProcesses: options.traceProcesses } : {}) });
-    return { manifest, skipped };
+  }
+
+  const parser = await ElixirParser.load(options.wasmDirectory);
+  let manifest: RecordingManifest;
+  try {
+    const planned: FileToRecord[] = readable.map(({ file, text, hash }) => ({ absolutePath: file, sourceHash: hash, analysis: analyzeSource(parser, file, text) }));
+    manifest = planRecording(planned, { mode, ...(options.traceProcesses !== undefined ? { traceProcesses: options.traceProcesses } : {}) });
   } finally {
     parser.dispose();
   }
+  if (cachePath !== null) writeAtomically(cachePath, JSON.stringify(manifest));
+  return { manifest, skipped };
+}
+
+/** A cache that cannot be written costs the next recording time, never this one. */
+function writeAtomically(file: string, text: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } catch {
+    // Nothing to do: the plan is in memory already.
+  }
+}
+
+let plannerBuildHash: string | undefined;
+
+/** The hash of the running code: any change to the planner (or anything else) makes older plans unusable. */
+function plannerBuild(): string {
+  if (plannerBuildHash === undefined) {
+    try {
+      plannerBuildHash = contentHash(fs.readFileSync(__filename, 'utf8'));
+    } catch {
+      plannerBuildHash = String(Date.now());
+    }
+  }
+  return plannerBuildHash;
 }
 
 export interface AgentCommand {
