@@ -44,7 +44,9 @@ Commands:
   record [--mode minimal|debug|full] [--out FILE] [--instrument PATH]... -- COMMAND...
       Run COMMAND (\`mix …\` or \`elixir …\`) with the ElixirScope agent loaded and record what
       the instrumented code does (default: the Mix project's lib/, mode debug) into a trace file
-      (default .elixirscope/traces/…). Exits with COMMAND's exit code.
+      (default .elixirscope/traces/…). --instrument takes files and folders (several after one
+      flag too); the Mix project's lib/ by default. Exits with COMMAND's exit code; Ctrl-C stops
+      COMMAND, finishes the trace (marked incomplete) and exits 130.
 
   trace summary FILE [--json]      what a trace holds
   trace query FILE QUERY           {"calls": "Mod.f/2"}, {"values_at": NODE_ID},
