@@ -19,6 +19,8 @@ import { ENVIRONMENT, type RecordingMode } from '../common/traceProtocol';
 import { type Recorder, type RecorderOptions, type RecordingSummary, startRecorder } from '../adapter/trace/ingest';
 import { TraceFormatError, TraceReader } from '../adapter/trace/traceStore';
 import { TraceQueryError, queryTrace, traceSummary } from '../adapter/trace/traceQuery';
+import { contentHash } from '../server/workspace/analyzeFile';
+import { readSourceFile } from '../server/workspace/sourceFiles';
 import { type AgentCommand, RecordingSetupError, agentCommand, defaultCacheDirectory, filesToInstrument, findBootScript, planFiles } from '../server/workspace/recordingSetup';
 import { UsageError } from './usageError';
 
@@ -94,7 +96,8 @@ export async function traceCommand(args: readonly string[]): Promise<number> {
   if (subcommand === 'summary') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('`trace summary` takes one trace file.');
-    const summary = traceSummary(openTrace(positionals[0]!));
+    const reader = openTrace(positionals[0]!);
+    const summary = { ...traceSummary(reader), sources: sourceStates(reader) };
     process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
     return 0;
   }
@@ -336,7 +339,39 @@ function describeRecording(summary: RecordingSummary): string {
   return `elixirscope: recorded ${summary.events} events${dropped}${incomplete}\nelixirscope: trace written to ${summary.tracePath}\n`;
 }
 
-function renderSummary(summary: ReturnType<typeof traceSummary>): string {
+interface SourceState {
+  readonly module: string;
+  readonly file: string;
+  /** Whether the file still has the content the recording was planned from. */
+  readonly state: 'unchanged' | 'changed' | 'missing';
+}
+
+/**
+ * The instrumented sources against the files on disk now: node IDs and positions in a trace
+ * describe the sources as they were recorded, so a changed file makes them unreliable for it.
+ */
+function sourceStates(reader: TraceReader): SourceState[] {
+  const hashes = new Map<string, string | null>();
+  return reader.metadata.manifest.modules.map((module) => {
+    if (!hashes.has(module.file)) {
+      const source = readSourceFile(module.file);
+      hashes.set(module.file, source.ok ? contentHash(source.text) : null);
+    }
+    const hash = hashes.get(module.file)!;
+    return { module: module.module, file: module.file, state: hash === null ? 'missing' : hash === module.sourceHash ? 'unchanged' : 'changed' };
+  });
+}
+
+function renderSources(sources: readonly SourceState[]): string[] {
+  const stale = sources.filter((source) => source.state !== 'unchanged');
+  if (stale.length === 0) return [`sources: the ${sources.length} instrumented modules are unchanged since the recording`];
+  return [
+    `sources: ${stale.length} of ${sources.length} instrumented modules changed since the recording (their node IDs and lines may not match the files now):`,
+    ...stale.map((source) => `  ${source.module}: ${source.state} (${source.file})`),
+  ];
+}
+
+function renderSummary(summary: ReturnType<typeof traceSummary> & { sources: readonly SourceState[] }): string {
   const lines = [
     `command: ${summary.command}`,
     `recorded: ${summary.startedAt} → ${summary.endedAt ?? '(did not end)'}${summary.complete ? '' : ` — incomplete: ${summary.endReason}`}`,
@@ -351,6 +386,7 @@ function renderSummary(summary: ReturnType<typeof traceSummary>): string {
       .map((process) => `  ${process.pid}${process.names.length ? ` (${process.names.join(', ')})` : ''}: ${process.events} events`),
     `modules: ${summary.modules.length}`,
     ...summary.modules.map((module) => `  ${module.module}: ${module.status ?? 'not reported'}`),
+    ...renderSources(summary.sources),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -144,3 +144,15 @@ test('messages: the test process\'s calls to an account, matched with their rece
   assert.ok(messages.some((message) => message.message === '{:"$gen_cast", :crash}'));
   for (const message of messages) if (message.received !== null) assert.ok(message.received >= message.sent);
 });
+
+test('trace summary says whether the instrumented sources changed since the recording', () => {
+  const summarize = () => {
+    const result = spawnSync(process.execPath, [CLI, 'trace', 'summary', tracePath, '--json'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    return (JSON.parse(result.stdout) as { sources: { module: string; state: string }[] }).sources;
+  };
+  assert.ok(summarize().every((source) => source.state === 'unchanged'));
+  fs.appendFileSync(path.join(workspace, 'lib', 'bank', 'money.ex'), '\n# edited after the recording\n');
+  const changed = summarize().filter((source) => source.state !== 'unchanged');
+  assert.deepEqual(changed, [{ module: 'Bank.Money', file: path.join(workspace, 'lib', 'bank', 'money.ex'), state: 'changed' }]);
+});
