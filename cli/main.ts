@@ -41,12 +41,15 @@ Commands:
         {"dataflow": {"from": "Mod.f/1#1:0.0", "to": "Mod.f/1#1:1.0.1"}}
         {"otp": "MyApp.*"}  {"messages": "MyApp.*"}
 
-  record [--mode minimal|debug|full] [--out FILE] [--instrument PATH]... -- COMMAND...
+  record [--mode minimal|debug|full] [--out FILE] [--instrument PATH]... [--no-processes]
+         [--overload drop|block] -- COMMAND...
       Run COMMAND (\`mix …\` or \`elixir …\`) with the ElixirScope agent loaded and record what
       the instrumented code does (default: the Mix project's lib/, mode debug) into a trace file
       (default .elixirscope/traces/…). --instrument takes files and folders (several after one
       flag too); the Mix project's lib/ by default. Exits with COMMAND's exit code; Ctrl-C stops
-      COMMAND, finishes the trace (marked incomplete) and exits 130.
+      COMMAND, finishes the trace (marked incomplete) and exits 130. --no-processes leaves out
+      process and message events; --overload drop|block says what the recorder does when it
+      falls behind (drop counts what it drops; block slows the program down instead).
 
   trace summary FILE [--json]      what a trace holds
   trace query FILE QUERY           {"calls": "Mod.f/2"}, {"values_at": NODE_ID},
