@@ -42,14 +42,15 @@ Commands:
         {"otp": "MyApp.*"}  {"messages": "MyApp.*"}
 
   record [--mode minimal|debug|full] [--out FILE] [--instrument PATH]... [--no-processes]
-         [--overload drop|block] -- COMMAND...
+         [--overload drop|block] [--max-pending N] -- COMMAND...
       Run COMMAND (\`mix …\` or \`elixir …\`) with the ElixirScope agent loaded and record what
       the instrumented code does (default: the Mix project's lib/, mode debug) into a trace file
       (default .elixirscope/traces/…). --instrument takes files and folders (several after one
       flag too); the Mix project's lib/ by default. Exits with COMMAND's exit code; Ctrl-C stops
       COMMAND, finishes the trace (marked incomplete) and exits 130. --no-processes leaves out
       process and message events; --overload drop|block says what the recorder does when it
-      falls behind (drop counts what it drops; block slows the program down instead).
+      falls behind (drop counts what it drops; block slows the program down instead);
+      --max-pending bounds the events the agent lets wait unwritten (default 100000).
 
   trace summary FILE [--json]      what a trace holds
   trace query FILE QUERY           {"calls": "Mod.f/2"}, {"values_at": NODE_ID},

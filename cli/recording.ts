@@ -42,6 +42,7 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
       out: { type: 'string', short: 'o' },
       instrument: { type: 'string', short: 'i', multiple: true },
       'no-processes': { type: 'boolean' },
+      'max-pending': { type: 'string' },
       overload: { type: 'string' },
     },
   });
@@ -50,6 +51,11 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
   if (!MODES.includes(mode)) throw new UsageError(`--mode is one of ${MODES.join(', ')}, not \`${values.mode}\`.`);
   const overload = values.overload ?? 'drop';
   if (overload !== 'drop' && overload !== 'block') throw new UsageError(`--overload is drop or block, not \`${overload}\`.`);
+  let maxPending: number | undefined;
+  if (values['max-pending'] !== undefined) {
+    maxPending = Number(values['max-pending']);
+    if (!Number.isInteger(maxPending) || maxPending < 1) throw new UsageError(`--max-pending takes a whole number of at least 1, not \`${values['max-pending']}\`.`);
+  }
 
   const projectRoot = process.cwd();
   const paths = instrumentPaths(tokens);
@@ -67,7 +73,9 @@ export async function recordCommand(args: readonly string[]): Promise<number> {
   }
 
   const cacheDirectory = process.env.ELIXIRSCOPE_CACHE ?? defaultCacheDirectory(process.env);
-  const { manifest, skipped } = await planFiles(files, mode, { traceProcesses: !values['no-processes'], cacheDirectory });
+  const planned = await planFiles(files, mode, { traceProcesses: !values['no-processes'], cacheDirectory });
+  const skipped = planned.skipped;
+  const manifest = maxPending === undefined ? planned.manifest : { ...planned.manifest, maxPending };
   for (const entry of skipped) process.stderr.write(`elixirscope: not instrumented: ${entry}\n`);
   const tracePath = path.resolve(values.out ?? defaultTracePath(projectRoot, command));
   const manifestDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-'));

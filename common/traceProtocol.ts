@@ -127,6 +127,11 @@ export interface RecordingManifest {
   readonly modules: readonly ManifestModule[];
   /** Trace process lifecycle (spawn, exit, link, register) and messages of the traced processes. */
   readonly traceProcesses: boolean;
+  /**
+   * How many events the agent lets wait unwritten before it drops (and counts) further ones;
+   * absent: the agent's default (100,000).
+   */
+  readonly maxPending?: number;
 }
 
 export interface ManifestNode {

@@ -37,7 +37,7 @@ defmodule ElixirScope.Agent do
     * `:port` (required) and `:host` (default loopback) of the recorder;
     * `:token`: the secret that `hello` carries;
     * `:manifest`: the decoded manifest (string keys), kept for `instrument_and_report/0`;
-      its `limits` and `traceProcesses` are used unless given below;
+      its `limits`, `traceProcesses` and `maxPending` are used unless given below;
     * `:limits`: `{depth, items, bytes}` for values;
     * `:trace_processes`: whether to trace the processes that run project code;
     * `:max_pending`: how many admitted events may wait unwritten before events are dropped;
@@ -248,7 +248,13 @@ defmodule ElixirScope.Agent do
         manifest_field(manifest, "traceProcesses") == true
       end)
 
-    max_pending = Keyword.get(options, :max_pending, @default_max_pending)
+    max_pending =
+      Keyword.get_lazy(options, :max_pending, fn ->
+        case manifest_field(manifest, "maxPending") do
+          value when is_integer(value) and value > 0 -> value
+          _ -> @default_max_pending
+        end
+      end)
 
     socket_options = [
       :binary,
