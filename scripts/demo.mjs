@@ -5,19 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runCliQuietly, runCliStep } from './cliStep.mjs';
 
 const repository = process.cwd();
-const cli = path.join(repository, 'dist', 'cli.js');
 const project = path.join(repository, 'examples', 'bank');
 const trace = path.join(repository, '.cache', 'example', 'bank-test.estrace');
 
 function step(title, args, options = {}) {
-  process.stdout.write(`\n## ${title}\n$ elixirscope ${args.map((arg) => (/[\s{"]/.test(arg) ? `'${arg}'` : arg)).join(' ')}\n`);
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: options.cwd ?? repository });
-  process.stdout.write(result.stdout);
-  process.stdout.write(result.stderr);
-  if (result.status !== 0) throw new Error(`elixirscope ${args[0]} exited with ${result.status}`);
-  return result.stdout;
+  const { status, stdout } = runCliStep(title, args, options);
+  if (status !== 0) throw new Error(`elixirscope ${args[0]} exited with ${status}`);
+  return stdout;
 }
 
 const staticSide = spawnSync(process.execPath, [path.join(repository, 'scripts', 'example.mjs')], { stdio: 'inherit' });
@@ -39,7 +36,7 @@ try {
 process.stdout.write(`\nThe trace is ${path.relative(repository, trace)}; query it with \`node dist/cli.js trace query FILE QUERY\`.\n`);
 
 function firstAccountPid(file) {
-  const result = spawnSync(process.execPath, [cli, 'trace', 'query', file, '{"calls": "Bank.Account.handle_call/3"}'], { encoding: 'utf8' });
+  const result = runCliQuietly(['trace', 'query', file, '{"calls": "Bank.Account.handle_call/3"}']);
   const calls = JSON.parse(result.stdout);
   if (calls.length === 0) throw new Error('the recording holds no call of Bank.Account.handle_call/3');
   return calls[0].pid;

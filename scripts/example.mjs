@@ -1,9 +1,9 @@
 // The main job on the bundled example project (examples/bank), as `npm run example` runs it after
 // the build: the inventory of every file, then the code property graph and a few of the queries
 // the graph answers. Every step is the real CLI, so this is also what a user would type.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runCliStep } from './cliStep.mjs';
 
 const project = 'examples/bank';
 const output = '.cache/example';
@@ -20,12 +20,9 @@ const steps = [
 
 let failed = false;
 for (const [title, args] of steps) {
-  process.stdout.write(`\n## ${title}\n$ elixirscope ${args.map((arg) => (/[\s{"]/.test(arg) ? `'${arg}'` : arg)).join(' ')}\n`);
-  const result = spawnSync(process.execPath, ['dist/cli.js', ...args], { encoding: 'utf8' });
-  process.stdout.write(result.stdout);
-  process.stdout.write(result.stderr);
-  if (result.status !== 0) {
-    process.stdout.write(`(exited with ${result.status})\n`);
+  const { status } = runCliStep(title, args);
+  if (status !== 0) {
+    process.stdout.write(`(exited with ${status})\n`);
     failed = true;
   }
 }
