@@ -58,7 +58,8 @@ defmodule Bank.AccountTest do
     :ok = Bank.deposit(id, "5 USD")
     reference = Process.monitor(before)
     Account.crash(id)
-    assert_receive {:DOWN, ^reference, :process, ^before, {%RuntimeError{}, _stacktrace}}
+    # A loaded machine (or a recording) can take longer than assert_receive's default 100 ms.
+    assert_receive {:DOWN, ^reference, :process, ^before, {%RuntimeError{}, _stacktrace}}, 2_000
 
     assert eventually(fn -> match?([{pid, _}] when pid != before, Registry.lookup(Bank.Registry, id)) end)
     assert {:ok, %Money{cents: 10_000}} = Bank.balance(id)
