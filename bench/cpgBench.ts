@@ -14,10 +14,6 @@ import { QueryEngine } from '../server/cpg/query';
 import { ElixirParser } from '../server/syntax/parser';
 import { WorkspaceGraph } from '../server/workspace/workspaceGraph';
 
-interface Samples {
-  readonly samples: number[];
-}
-
 async function main(): Promise<void> {
   const [root, runsText] = process.argv.slice(2);
   if (!root) throw new Error('usage: cpgBench CORPUS_ROOT [EDITS]');
@@ -48,23 +44,23 @@ async function measureEdits(graph: WorkspaceGraph, parser: ElixirParser, root: s
   const lineCount = text.split('\n').length;
   const positions = typingPositions(text, edits);
   await graph.updateDocument(file, text);
-  const update: Samples = { samples: [] };
-  const full: Samples = { samples: [] };
+  const update: number[] = [];
+  const full: number[] = [];
   const paths: Record<string, number> = {};
   for (const position of positions) {
     const edited = `${text.slice(0, position)}${text[position]}${text.slice(position)}`;
     let started = performance.now();
     const summary = await graph.updateDocument(file, edited);
-    update.samples.push(performance.now() - started);
+    update.push(performance.now() - started);
     paths[summary.reparsed] = (paths[summary.reparsed] ?? 0) + 1;
     await graph.updateDocument(file, text);
 
     // The baseline: what the update would cost without clause-level reparse and row diffing.
     started = performance.now();
     fileRows(analyzeSource(parser, file, edited));
-    full.samples.push(performance.now() - started);
+    full.push(performance.now() - started);
   }
-  return { lines: lineCount, update: stats(update.samples), fullAnalysis: stats(full.samples), paths };
+  return { lines: lineCount, update: stats(update), fullAnalysis: stats(full), paths };
 }
 
 function measureQueries(graph: WorkspaceGraph) {

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Query, QueryEngine, QueryError, parseQuery } from '../server/cpg/query';
+import { QueryEngine, QueryError, parseQuery } from '../server/cpg/query';
 import { analyzeFiles, defaultJobCount } from '../server/workspace/analyzeFiles';
 import { listSourceFiles } from '../server/workspace/sourceFiles';
 import { WorkspaceGraph, defaultDatabasePath } from '../server/workspace/workspaceGraph';
@@ -176,13 +176,7 @@ async function queryCommand(args: readonly string[]): Promise<number> {
   }
 
   // A malformed query is reported before any analysis work is done.
-  let query: Query;
-  try {
-    query = parseQuery(queryText);
-  } catch (error) {
-    if (error instanceof QueryError) throw new UsageError(error.message);
-    throw error;
-  }
+  const query = asUsageError(() => parseQuery(queryText));
 
   const graph = await WorkspaceGraph.open(root, { databasePath, jobs });
   try {
@@ -207,17 +201,21 @@ async function queryCommand(args: readonly string[]): Promise<number> {
       );
     }
     for (const file of summary.failed) process.stderr.write(`elixirscope: could not analyse ${file}\n`);
-    let result: unknown;
-    try {
-      result = new QueryEngine(graph.repository).answer(query);
-    } catch (error) {
-      if (error instanceof QueryError) throw new UsageError(error.message);
-      throw error;
-    }
+    const result = asUsageError(() => new QueryEngine(graph.repository).answer(query));
     await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`, () => resolve()));
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
     graph.dispose();
+  }
+}
+
+/** Runs `body`, reporting a query the engine refuses as a usage error (exit code 2). */
+function asUsageError<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof QueryError) throw new UsageError(error.message);
+    throw error;
   }
 }
 

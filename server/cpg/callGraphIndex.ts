@@ -58,19 +58,12 @@ export class CallGraphIndex {
   private readonly files = new Map<number, FileEntry>();
   private seenGeneration = -1;
   private linked: {
-    calls: LinkedCall[];
     byCaller: Map<string, LinkedCall[]>;
     byTarget: Map<string, LinkedCall[]>;
-    functions: Set<string>;
     defaultArities: Map<string, string>;
   } | null = null;
 
   constructor(private readonly repository: GraphRepository) {}
-
-  /** Every call site, linked. */
-  calls(): readonly LinkedCall[] {
-    return this.link().calls;
-  }
 
   /** Call sites in the clauses of `functionId`. */
   callsFrom(functionId: string): readonly LinkedCall[] {
@@ -80,11 +73,6 @@ export class CallGraphIndex {
   /** Call sites whose target is `functionId`. */
   callsTo(functionId: string): readonly LinkedCall[] {
     return this.link().byTarget.get(functionId) ?? [];
-  }
-
-  /** Whether the workspace defines `functionId` (any clause, any kind). */
-  defines(functionId: string): boolean {
-    return this.link().functions.has(functionId);
   }
 
   /**
@@ -100,17 +88,10 @@ export class CallGraphIndex {
     return this.files.get(fileId)?.path ?? '';
   }
 
-  /** The module an imported call resolves to, with the exports the workspace has now. */
-  resolveImported(name: string, arity: number, candidates: readonly string[]): string | null {
-    this.sync();
-    return resolveImportedCall(importedSite(name, arity, candidates), this.exportsLookup());
-  }
-
   private link(): NonNullable<CallGraphIndex['linked']> {
     this.sync();
     if (this.linked) return this.linked;
     const exportsOf = this.exportsLookup();
-    const calls: LinkedCall[] = [];
     const byCaller = new Map<string, LinkedCall[]>();
     const byTarget = new Map<string, LinkedCall[]>();
     const functions = new Set<string>();
@@ -146,12 +127,11 @@ export class CallGraphIndex {
           column: call.column,
           flags: call.flags,
         };
-        calls.push(linkedCall);
         pushTo(byCaller, call.caller_function, linkedCall);
         if (target !== null) pushTo(byTarget, target, linkedCall);
       }
     }
-    this.linked = { calls, byCaller, byTarget, functions, defaultArities };
+    this.linked = { byCaller, byTarget, defaultArities };
     return this.linked;
   }
 
@@ -273,6 +253,11 @@ function fileEntry(path: string, hash: string, calls: StoredCall[], functionRows
 
 export function isInQuote(call: LinkedCall): boolean {
   return (call.flags & CALL_FLAGS.inQuote) !== 0;
+}
+
+/** The node ID of the call expression itself. */
+export function callNodeId(call: LinkedCall): string {
+  return call.path === '' ? call.caller : `${call.caller}:${call.path}`;
 }
 
 function importedSite(name: string, arity: number, candidates: readonly string[]): CallSite {

@@ -14,9 +14,9 @@
  * deterministic and cannot run away on a large workspace.
  */
 import { nodeIdOf, parseNodeId } from '../../common/nodeId';
-import type { CallGraphIndex } from './callGraphIndex';
-import { CALL_FLAGS } from './fileFacts';
-import { decodeDataFlow } from './graphCodec';
+import { type CallGraphIndex, callNodeId } from './callGraphIndex';
+import { CALL_FLAGS, functionIdOf } from './fileFacts';
+import { decodeDataFlow, splitPath } from './graphCodec';
 import type { GraphRepository } from './repository';
 
 /** How many nodes one search may visit before it gives up (and answers with what it found). */
@@ -43,6 +43,7 @@ export function findDataFlowPaths(
 class DataFlowSearch {
   private readonly flows = new Map<string, ClauseFlow | null>();
   private readonly callSites = new Map<string, Map<string, { target: string | null; flags: number; kind: string }>>();
+  private readonly clausesByFunction = new Map<string, { id: string; params: string[] }[]>();
 
   constructor(
     private readonly repository: GraphRepository,
@@ -110,8 +111,7 @@ class DataFlowSearch {
 
     // Out of a callee: its return value reaches every call of its function.
     if (path === '') {
-      const functionId = clause.slice(0, clause.lastIndexOf('#'));
-      for (const call of this.callGraph.callsTo(functionId)) result.push(call.path === '' ? call.caller : `${call.caller}:${call.path}`);
+      for (const call of this.callGraph.callsTo(functionIdOf(clause))) result.push(callNodeId(call));
     }
     return result;
   }
@@ -143,8 +143,7 @@ class DataFlowSearch {
     let sites = this.callSites.get(clause);
     if (!sites) {
       sites = new Map();
-      const functionId = clause.slice(0, clause.lastIndexOf('#'));
-      for (const call of this.callGraph.callsFrom(functionId)) {
+      for (const call of this.callGraph.callsFrom(functionIdOf(clause))) {
         if (call.caller === clause) sites.set(call.path, { target: call.target, flags: call.flags, kind: call.kind });
       }
       this.callSites.set(clause, sites);
@@ -153,9 +152,14 @@ class DataFlowSearch {
   }
 
   private calleeClauses(functionId: string): { id: string; params: string[] }[] {
-    return this.repository
-      .rows<{ id: string; params: string }>('SELECT id, params FROM functions WHERE function = ? ORDER BY clause', [functionId])
-      .map((row) => ({ id: row.id, params: JSON.parse(row.params) as string[] }));
+    let clauses = this.clausesByFunction.get(functionId);
+    if (!clauses) {
+      clauses = this.repository
+        .rows<{ id: string; params: string }>('SELECT id, params FROM functions WHERE function = ? ORDER BY clause', [functionId])
+        .map((row) => ({ id: row.id, params: JSON.parse(row.params) as string[] }));
+      this.clausesByFunction.set(functionId, clauses);
+    }
+    return clauses;
   }
 
   private flow(clause: string): ClauseFlow | null {
@@ -176,8 +180,4 @@ class DataFlowSearch {
     this.flows.set(clause, flow);
     return flow;
   }
-}
-
-function splitPath(dotted: string): number[] {
-  return dotted === '' ? [] : dotted.split('.').map(Number);
 }

@@ -21,8 +21,6 @@ import type { FileRows, Row } from './schema';
 import type { FunctionClause } from './definitions';
 import { encodeControlFlow, encodeDataFlow } from './graphCodec';
 
-type Without<T, K extends keyof T> = Omit<T, K>;
-
 /** Call-site flag bits, as stored in `calls.flags`. */
 export const CALL_FLAGS = { piped: 1, capture: 2, delegate: 4, inQuote: 8 } as const;
 
@@ -141,9 +139,9 @@ export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): File
 }
 
 interface ClauseRows {
-  callbacks: Without<Row<'otp_callbacks'>, 'file_id'>[];
-  sends: Without<Row<'message_sends'>, 'file_id'>[];
-  receives: Without<Row<'receive_sites'>, 'file_id'>[];
+  callbacks: Omit<Row<'otp_callbacks'>, 'file_id'>[];
+  sends: Omit<Row<'message_sends'>, 'file_id'>[];
+  receives: Omit<Row<'receive_sites'>, 'file_id'>[];
 }
 
 /** `Mod.fun/2` from `Mod.fun/2#1`. */
@@ -172,7 +170,7 @@ function parameterPaths(clause: FunctionClause): string[] {
   });
 }
 
-function clauseFunctionRow(clause: FunctionClause, complexity: number, params: string[]): Without<Row<'functions'>, 'file_id' | 'fingerprint'> {
+function clauseFunctionRow(clause: FunctionClause, complexity: number, params: string[]): Omit<Row<'functions'>, 'file_id' | 'fingerprint'> {
   return {
     id: clause.id,
     function: functionIdOf(clause.id),
@@ -190,7 +188,7 @@ function clauseFunctionRow(clause: FunctionClause, complexity: number, params: s
   };
 }
 
-function callRow(site: CallSite): Without<Row<'calls'>, 'file_id'> {
+function callRow(site: CallSite): Omit<Row<'calls'>, 'file_id'> {
   return {
     caller: site.caller,
     caller_function: functionIdOf(site.caller),

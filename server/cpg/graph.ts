@@ -5,13 +5,13 @@
  * Both are built over the clause's AST and name their nodes by **node path** relative to the
  * clause's `def` node (the part of a node ID after the colon, see `common/nodeId.ts`), so a graph
  * is as stable as the node IDs are and can be stored without repeating the clause ID on every
- * node. `graphNodeId` turns a graph node into the full ID users see.
+ * node. `nodeIdOf` (`common/nodeId.ts`) turns a graph node into the full ID users see.
  *
  * A clause has one graph of each kind. `fn` bodies are graphs of their own inside it: each `fn`
  * node owns `entry`/`exit` nodes (named after the `fn` node) and the graphs are disjoint except
  * that the `fn` node itself (the closure's creation) is a step of the enclosing graph.
  */
-import { type NodePath, nodeIdOf } from '../../common/nodeId';
+import type { NodePath } from '../../common/nodeId';
 
 /** What a control-flow node stands for. */
 export type CfgNodeKind =
@@ -144,11 +144,6 @@ export interface DataFlowGraph {
   readonly definitions: VariableDefinition[];
   readonly uses: VariableUse[];
   readonly edges: DfgEdge[];
-}
-
-/** The full node ID of a graph node: the clause ID with the node's path. */
-export function graphNodeId(clauseId: string, path: NodePath): string {
-  return nodeIdOf(clauseId, path);
 }
 
 /**

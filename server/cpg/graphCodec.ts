@@ -130,6 +130,7 @@ function kindIndex<T>(kinds: readonly T[], kind: T): number {
   return index;
 }
 
-function splitPath(dotted: string): number[] {
+/** A node path from its stored dotted form (`''` is the clause's own node). */
+export function splitPath(dotted: string): number[] {
   return dotted === '' ? [] : dotted.split('.').map(Number);
 }

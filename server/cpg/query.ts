@@ -19,10 +19,11 @@
  * A query that cannot be answered as asked throws a `QueryError` whose message says what to write
  * instead; it never returns a partial answer silently.
  */
-import { parseNodeId } from '../../common/nodeId';
-import { CallGraphIndex, isInQuote } from './callGraphIndex';
+import { nodeIdOf, parseNodeId } from '../../common/nodeId';
+import { CallGraphIndex, callNodeId, isInQuote } from './callGraphIndex';
 import { findDataFlowPaths } from './dataFlowPaths';
-import { graphNodeId } from './graph';
+import { functionIdOf } from './fileFacts';
+import type { CfgNode } from './graph';
 import { decodeControlFlow, decodeDataFlow } from './graphCodec';
 import type { GraphRepository } from './repository';
 
@@ -139,7 +140,7 @@ export class QueryEngine {
         file: this.callGraph.filePath(call.fileId),
         line: call.line,
         column: call.column,
-        node: call.path === '' ? call.caller : `${call.caller}:${call.path}`,
+        node: callNodeId(call),
       }))
       .sort((a, b) => compareText(a.file, b.file) || a.line - b.line || a.column - b.column || compareText(a.caller, b.caller));
   }
@@ -215,8 +216,8 @@ export class QueryEngine {
     const { file, bytes } = this.storedGraph('control_flow', clauseId);
     const graph = decodeControlFlow(bytes);
     const ids = graph.nodes.map((node) => {
-      const base = graphNodeId(clauseId, node.path);
-      return node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal' ? `${base}$${node.kind}` : base;
+      const base = nodeIdOf(clauseId, node.path);
+      return isBoundaryNode(node) ? `${base}$${node.kind}` : base;
     });
     return {
       clause: clauseId,
@@ -233,17 +234,17 @@ export class QueryEngine {
     const labels = this.nodeLabels(clauseId);
     const nodes = new Map<string, GraphView['nodes'][number]>();
     for (const definition of graph.definitions) {
-      const id = graphNodeId(clauseId, definition.path);
+      const id = nodeIdOf(clauseId, definition.path);
       nodes.set(id, { id, kind: 'definition', label: `${definition.name} (${definition.via})`, line: definition.line, column: definition.column });
     }
     for (const use of graph.uses) {
-      const id = graphNodeId(clauseId, use.path);
+      const id = nodeIdOf(clauseId, use.path);
       const label = use.pinned ? `^${use.name}` : use.captured ? `${use.name} (captured)` : use.name;
       nodes.set(id, { id, kind: 'use', label, line: use.line, column: use.column });
     }
     const edges = graph.edges.map((edge) => {
-      const from = graphNodeId(clauseId, edge.from);
-      const to = graphNodeId(clauseId, edge.to);
+      const from = nodeIdOf(clauseId, edge.from);
+      const to = nodeIdOf(clauseId, edge.to);
       for (const id of [from, to]) {
         if (!nodes.has(id)) {
           const known = labels.get(id);
@@ -368,14 +369,14 @@ export class QueryEngine {
     const row = this.repository.rows<{ graph: Uint8Array }>('SELECT graph FROM control_flow WHERE clause = ? LIMIT 1', [clauseId])[0];
     if (!row) return labels;
     for (const node of decodeControlFlow(row.graph).nodes) {
-      if (node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal') continue;
-      labels.set(graphNodeId(clauseId, node.path), { label: node.label, line: node.line, column: node.column });
+      if (isBoundaryNode(node)) continue;
+      labels.set(nodeIdOf(clauseId, node.path), { label: node.label, line: node.line, column: node.column });
     }
     return labels;
   }
 
   private unknownClauseMessage(clauseId: string): string {
-    const functionId = clauseId.slice(0, clauseId.lastIndexOf('#'));
+    const functionId = functionIdOf(clauseId);
     const clauses = this.repository.rows<{ id: string }>('SELECT DISTINCT id FROM functions WHERE function = ? ORDER BY clause', [functionId]);
     if (clauses.length > 0) return `no clause ${clauseId}; ${functionId} has ${clauses.map((row) => row.id).join(', ')}`;
     return `no function clause ${clauseId} in the workspace`;
@@ -538,6 +539,11 @@ function booleanOption(object: Record<string, unknown>, key: string): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw new QueryError(`"${key}" is true or false`);
   return value;
+}
+
+/** The entry, exit and abnormal-exit nodes of a control-flow graph, which share their path with the node they bound. */
+function isBoundaryNode(node: CfgNode): boolean {
+  return node.kind === 'entry' || node.kind === 'exit' || node.kind === 'abnormal';
 }
 
 function compareText(a: string, b: string): number {

@@ -12,7 +12,7 @@
  * repository that is dropped without closing leaks for the life of the process).
  */
 import type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
-import { FILE_TABLES, type FileRows, type Row, SCHEMA_VERSION, TABLES, createSchemaSql, type TableDefinition } from './schema';
+import { FILE_TABLES, type FileRows, SCHEMA_VERSION, TABLES, createSchemaSql, type TableDefinition } from './schema';
 
 export interface FileRecord {
   readonly path: string;
@@ -290,4 +290,3 @@ function readSchemaVersion(database: Database): number | null {
   return typeof value === 'string' ? Number(value) : null;
 }
 
-export type { Row };

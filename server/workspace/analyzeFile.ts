@@ -9,7 +9,7 @@ import type { InventoryRecord } from '../../common/inventory';
 import { analyzeSource, inventoryRecord } from '../cpg/fileAnalysis';
 import { emptyFileRows, fileRows } from '../cpg/fileFacts';
 import type { FileRecord } from '../cpg/repository';
-import type { ElixirParser } from '../syntax/parser';
+import type { ElixirParser, ParseResult } from '../syntax/parser';
 import { readSourceFile } from './sourceFiles';
 import type { AnalysisTask, GraphResponse, InventoryResponse, TaskResponses } from './workerProtocol';
 
@@ -26,6 +26,16 @@ export function failedResponse<K extends AnalysisTask>(task: K, relativePath: st
 
 export function contentHash(text: string): string {
   return createHash('sha1').update(text).digest('hex');
+}
+
+/**
+ * A file's `files` row from its text and parse: its first problem is a decoding `warning` when
+ * there is one, else its first syntax error.
+ */
+export function fileRecord(relativePath: string, text: string, hash: string, bytes: number, parse: ParseResult, warning: string | null): FileRecord {
+  const firstError = parse.errors[0];
+  const error = warning ?? (firstError ? `${firstError.line}:${firstError.column}: ${firstError.message}` : null);
+  return { path: relativePath, hash, bytes, lines: lineCount(text, parse.lines.lineCount), parseOk: error === null, error };
 }
 
 function inventoryOnDisk(parser: ElixirParser, root: string, relativePath: string, index: number): InventoryResponse {
@@ -53,11 +63,8 @@ function graphOnDisk(parser: ElixirParser, root: string, relativePath: string, i
   const hash = contentHash(source.text);
   try {
     const analysis = analyzeSource(parser, relativePath, source.text);
-    const firstError = analysis.parse.errors[0];
-    const error = source.warning ?? (firstError ? `${firstError.line}:${firstError.column}: ${firstError.message}` : null);
-    const lines = lineCount(source.text, analysis.parse.lines.lineCount);
-    const file: FileRecord = { path: relativePath, hash, bytes: source.bytes, lines, parseOk: error === null, error };
-    return { task: 'graph', index, record: file, rows: fileRows(analysis), bytes: source.bytes, lines, parseMs: analysis.parseMs, failed: false };
+    const file = fileRecord(relativePath, source.text, hash, source.bytes, analysis.parse, source.warning);
+    return { task: 'graph', index, record: file, rows: fileRows(analysis), bytes: source.bytes, lines: file.lines, parseMs: analysis.parseMs, failed: false };
   } catch (error) {
     return failedGraph(relativePath, index, internalError(error), hash);
   }

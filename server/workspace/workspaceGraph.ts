@@ -20,10 +20,10 @@ import type { FileDefinitions } from '../cpg/definitions';
 import { analyzeParsed } from '../cpg/fileAnalysis';
 import { ClauseGraphCache, fileRows } from '../cpg/fileFacts';
 import { reparseClause, textChange } from '../cpg/incrementalParse';
-import { type FileRecord, GraphRepository, type OpenOutcome } from '../cpg/repository';
+import { GraphRepository, type OpenOutcome } from '../cpg/repository';
 import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
 import { analyzeFiles } from './analyzeFiles';
-import { contentHash } from './analyzeFile';
+import { contentHash, fileRecord } from './analyzeFile';
 import { listSourceFiles, readSourceFile } from './sourceFiles';
 
 export interface WorkspaceGraphOptions {
@@ -114,8 +114,10 @@ export class WorkspaceGraph {
     const removed = missing.filter((file) => !renamed.has(file));
     for (const file of removed) this.repository.removeFile(file);
 
+    // Renames moved stored rows to new paths; only then is the listing read again.
+    const current = renamed.size === 0 ? stored : new Map(this.repository.files().map((file) => [file.path, file]));
     const changed = onDisk.filter((file) => {
-      const previous = stored.size > 0 ? this.repository.fileByPath(file) : undefined;
+      const previous = current.get(file);
       return previous === undefined || previous.hash === '' || previous.hash !== hashes.get(file);
     });
     for (const file of changed) this.documents.delete(file);
@@ -184,15 +186,7 @@ export class WorkspaceGraph {
     const graphs = previous?.graphs ?? new ClauseGraphCache();
     this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs });
 
-    const firstError = parse.errors[0];
-    const file: FileRecord = {
-      path: relativePath,
-      hash: contentHash(text),
-      bytes: Buffer.byteLength(text),
-      lines: text === '' ? 0 : parse.lines.lineCount - (text.endsWith('\n') ? 1 : 0),
-      parseOk: firstError === undefined,
-      error: firstError ? `${firstError.line}:${firstError.column}: ${firstError.message}` : null,
-    };
+    const file = fileRecord(relativePath, text, contentHash(text), Buffer.byteLength(text), parse, null);
     const summary = this.repository.writeFile(file, fileRows(analysis, graphs));
     return { reparsed, ...summary };
   }
