@@ -154,12 +154,13 @@ elixir_scope_boot = fn ->
   load_agent = fn ->
     case System.get_env("ELIXIRSCOPE_CACHE") do
       cache_root when is_binary(cache_root) and cache_root != "" ->
-        cached_directory = Path.join(Path.expand(cache_root), "agent-" <> cache_key.())
+        cache_root = Path.expand(cache_root)
+        cached_directory = Path.join(cache_root, "agent-" <> cache_key.())
 
         if File.dir?(cached_directory) do
           load_cached.(cached_directory)
         else
-          compile_into_cache.(Path.expand(cache_root), cached_directory)
+          compile_into_cache.(cache_root, cached_directory)
         end
 
       _ ->

@@ -6,7 +6,7 @@
 root = Path.expand("..", __DIR__)
 
 unless Code.ensure_loaded?(ElixirScope.Instrumenter) do
-  for file <- ~w(instrumenter/source_hash instrumenter/cache instrumenter/rewrite instrumenter) do
+  for file <- ~w(protocol instrumenter/source_hash instrumenter/cache instrumenter/rewrite instrumenter) do
     Code.require_file("lib/elixir_scope/#{file}.ex", root)
   end
 end

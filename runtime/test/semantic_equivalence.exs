@@ -35,7 +35,7 @@ defmodule ElixirScope.SemanticEquivalence do
     unless File.dir?(corpus),
       do: fail("no Elixir corpus at #{corpus} (bash ../shared/corpus/fetch-elixir-source.sh .cache/corpus)")
 
-    for file <- ~w(instrumenter/source_hash instrumenter/cache instrumenter/rewrite instrumenter) do
+    for file <- ~w(protocol instrumenter/source_hash instrumenter/cache instrumenter/rewrite instrumenter) do
       Code.require_file(Path.join(repository, "runtime/lib/elixir_scope/#{file}.ex"))
     end
 

@@ -284,7 +284,7 @@ defmodule ElixirScope.Agent do
       session = %{sender: sender, collector: collector, tracer: tracer, counters: counters}
       if manifest != nil, do: :persistent_term.put(@manifest_key, manifest)
       :persistent_term.put(@session_key, session)
-      Runtime.install({:recording, collector, counters, limits, tracer, max_pending})
+      Runtime.install(collector, counters, limits, tracer, max_pending)
       if Keyword.get(options, :at_exit, true), do: register_at_exit()
       {:ok, sender}
     end

@@ -46,23 +46,30 @@ defmodule ElixirScope.Runtime do
 
   # The argument list of a call and the `{kind, reason}` of a raise are wrappers the agent puts
   # around the user's terms, so they get one level of depth on top of the limits: each argument
-  # and each reason is kept as deep as a bound or a returned value would be.
+  # and each reason is kept as deep as a bound or a returned value would be. Both sets of limits
+  # are made once, at install; an event picks one by its wrapping, 0 or 1.
   @plain 0
   @wrapped 1
+
+  @truncated_tag ElixirScope.Protocol.truncated_tag()
 
   # Process tracing flags for processes that run project code (see `ElixirScope.Tracer`).
   # Call tracing (`return_trace` in particular) is deliberately absent: it breaks tail calls.
   @process_trace_flags [:procs, :send, :receive, :set_on_spawn, :monotonic_timestamp]
 
+  @typedoc "`{depth, items, bytes}`, as `ElixirScope.Value.bound/2` takes them."
+  @type limits :: {non_neg_integer(), non_neg_integer(), non_neg_integer()}
+
   @typedoc """
   What a recording in progress needs on the hot path, kept in `:persistent_term` (reads cost
-  one lookup, no copy): the collector, the counters, the value limits, the tracer (or `nil`
-  when processes are not traced) and the bound on admitted, unwritten events.
+  one lookup, no copy): the collector, the counters, the value limits for plain and for wrapped
+  values, the tracer (or `nil` when processes are not traced) and the bound on admitted,
+  unwritten events.
   """
   @type recording ::
           {:recording, collector :: pid(), counters :: :atomics.atomics_ref(),
-           limits :: {non_neg_integer(), non_neg_integer(), non_neg_integer()},
-           tracer :: pid() | nil, max_pending :: pos_integer()}
+           limits :: {plain :: limits(), wrapped :: limits()}, tracer :: pid() | nil,
+           max_pending :: pos_integer()}
 
   @doc """
   Records a `call` event for the clause at `node_index` with its arguments, pushes the new call
@@ -82,7 +89,7 @@ defmodule ElixirScope.Runtime do
   def return(call_id, result) do
     case :persistent_term.get(@recording_key, nil) do
       nil -> result
-      recording -> record_exit(recording, @return_event, call_id, result)
+      recording -> record_exit(recording, @return_event, call_id, result, @plain)
     end
 
     result
@@ -96,7 +103,7 @@ defmodule ElixirScope.Runtime do
   def raise(call_id, kind, reason) do
     case :persistent_term.get(@recording_key, nil) do
       nil -> :ok
-      recording -> record_exit(recording, @raise_event, call_id, {kind, reason})
+      recording -> record_exit(recording, @raise_event, call_id, {kind, reason}, @wrapped)
     end
 
     :ok
@@ -129,10 +136,14 @@ defmodule ElixirScope.Runtime do
   def recording?, do: :persistent_term.get(@recording_key, nil) != nil
 
   @doc false
-  # Makes `recording` the active one; the agent calls it once everything it names is running.
-  @spec install(recording()) :: :ok
-  def install({:recording, _, _, _, _, _} = recording),
-    do: :persistent_term.put(@recording_key, recording)
+  # Makes a recording with these processes, counters and limits the active one; the agent calls
+  # it once everything it names is running.
+  @spec install(pid(), :atomics.atomics_ref(), limits(), pid() | nil, pos_integer()) :: :ok
+  def install(collector, counters, {depth, items, bytes} = limits, tracer, max_pending) do
+    wrapped_limits = {depth + 1, items, bytes}
+    recording = {:recording, collector, counters, {limits, wrapped_limits}, tracer, max_pending}
+    :persistent_term.put(@recording_key, recording)
+  end
 
   @doc false
   # Turns the reporter functions back into no-ops. `:persistent_term.erase/1` makes the VM scan
@@ -206,21 +217,13 @@ defmodule ElixirScope.Runtime do
     _kind, _reason -> @no_call
   end
 
-  defp record_exit(_recording, _type, @no_call, _value), do: :ok
+  defp record_exit(_recording, _type, @no_call, _value, _wrapping), do: :ok
 
-  defp record_exit(recording, type, call_id, value) do
+  defp record_exit(recording, type, call_id, value, wrapping) do
     pop_call(call_id)
 
     # The call was admitted, so its end is too, past the bound if need be.
-    emit_admitted(
-      recording,
-      type,
-      @no_node,
-      call_id,
-      @no_call,
-      value,
-      if(type == @raise_event, do: @wrapped, else: @plain)
-    )
+    emit_admitted(recording, type, @no_node, call_id, @no_call, value, wrapping)
 
     :ok
   catch
@@ -293,15 +296,10 @@ defmodule ElixirScope.Runtime do
     end
   end
 
-  defp bound_safely(value, limits, @plain), do: bound_safely(value, limits)
-
-  defp bound_safely(value, {depth, items, bytes}, @wrapped),
-    do: bound_safely(value, {depth + 1, items, bytes})
-
-  defp bound_safely(value, limits) do
-    Value.bound(value, limits)
+  defp bound_safely(value, limits, wrapping) do
+    Value.bound(value, :erlang.element(wrapping + 1, limits))
   catch
-    _kind, _reason -> {ElixirScope.Protocol.truncated_tag(), :depth, 0}
+    _kind, _reason -> {@truncated_tag, :depth, 0}
   end
 
   # The stack normally ends with `call_id` on top. When it does not (a frame between was left

@@ -27,7 +27,7 @@ defmodule ElixirScope.Value do
   two long keys that share their first `bytes` bytes can collapse into one entry.
   """
 
-  @tag :"$elixirscope_truncated"
+  @tag ElixirScope.Protocol.truncated_tag()
 
   @typedoc "`{depth, items, bytes}` as kept by the agent, or the manifest's map."
   @type limits ::
@@ -171,7 +171,7 @@ defmodule ElixirScope.Value do
     do: {term, budget}
 
   defp walk(term, _depth, budget, _items, bytes)
-       when is_binary(term) and byte_size(term) <= bytes,
+       when is_bitstring(term) and byte_size(term) <= bytes,
        do: {term, budget}
 
   defp walk(term, _depth, budget, _items, bytes) when is_bitstring(term),
@@ -317,16 +317,11 @@ defmodule ElixirScope.Value do
   defp cut_whole(tuple, what) when is_tuple(tuple), do: {@tag, what, tuple_size(tuple)}
   defp cut_whole(map, what) when is_map(map), do: {@tag, what, map_size(map)}
 
+  # Only for a bitstring longer than `bytes` bytes. The prefix is copied, so the event does not
+  # keep a large binary alive while it waits to be written.
   defp cut_bitstring(bits, bytes) do
-    size = byte_size(bits)
-
-    if size <= bytes do
-      bits
-    else
-      # Copied, so the event does not keep a large binary alive while it waits to be written.
-      <<prefix::binary-size(bytes), _rest::bitstring>> = bits
-      {@tag, :bytes, size - bytes, :binary.copy(prefix)}
-    end
+    <<prefix::binary-size(bytes), _rest::bitstring>> = bits
+    {@tag, :bytes, byte_size(bits) - bytes, :binary.copy(prefix)}
   end
 
   defp list_element_count([_ | tail], count), do: list_element_count(tail, count + 1)

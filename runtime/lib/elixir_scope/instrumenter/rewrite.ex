@@ -80,7 +80,7 @@ defmodule ElixirScope.Instrumenter.Rewrite do
   @def_kinds [:def, :defp, :defmacro, :defmacrop]
   @module_kinds [:defmodule, :defimpl, :defprotocol]
   @directives [:alias, :import, :require]
-  @tail_call_marker :"$elixir_scope_tail_call"
+  @tail_call_tag ElixirScope.Protocol.tail_call_tag()
 
   @doc "Instruments the planned nodes of a file's forms; see the module doc."
   @spec file(Macro.t(), plan) :: {Macro.t(), outcome}
@@ -95,10 +95,6 @@ defmodule ElixirScope.Instrumenter.Rewrite do
     {kept, state} = Enum.map_reduce(kept, state, &module_level(&1, %{functions: %{}}, &2))
     {{:__block__, [], kept}, %{found: state.found, skipped: state.skipped}}
   end
-
-  @doc "The term a call's `return` carries when it ended by tail-calling `name/arity`."
-  @spec tail_call_marker(atom, arity) :: {atom, atom, arity}
-  def tail_call_marker(name, arity), do: {@tail_call_marker, name, arity}
 
   # ---- the file and module level ----
 
@@ -322,7 +318,8 @@ defmodule ElixirScope.Instrumenter.Rewrite do
     {continued, state} =
       Enum.map_reduce(sites, state, fn {site, name, call_meta, rebuild, arity}, state ->
         {arguments, state} = Enum.map_reduce(1..arity//1, state, fn _, state -> fresh(:elixir_scope_arg, state) end)
-        marker = {:{}, meta, Tuple.to_list(tail_call_marker(name, arity))}
+        # What the call's `return` carries: it ended by tail-calling `name/arity`.
+        marker = {:{}, meta, [@tail_call_tag, name, arity]}
         tail_call = rebuild.(arguments)
         ended = runtime(state, :return, [call, marker], call_meta)
         {{:->, meta, [[{:{}, meta, [site | arguments]}], {:__block__, meta, [ended, tail_call]}]}, state}
