@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { ENVIRONMENT, type RecordingMode } from '../common/traceProtocol';
 import { type Recorder, type RecorderOptions, type RecordingSummary, startRecorder } from '../adapter/trace/ingest';
 import { TraceFormatError, TraceReader } from '../adapter/trace/traceStore';
-import { TraceQueryError, queryTrace, traceSummary } from '../adapter/trace/traceQuery';
+import { TraceQueryError, type TraceSummary, queryTrace, traceSummary } from '../adapter/trace/traceQuery';
 import { contentHash } from '../server/workspace/analyzeFile';
 import { readSourceFile } from '../server/workspace/sourceFiles';
 import { type AgentCommand, RecordingSetupError, agentCommand, defaultCacheDirectory, filesToInstrument, findBootScript, planFiles } from '../server/workspace/recordingSetup';
@@ -379,7 +379,7 @@ function renderSources(sources: readonly SourceState[]): string[] {
   ];
 }
 
-function renderSummary(summary: ReturnType<typeof traceSummary> & { sources: readonly SourceState[] }): string {
+function renderSummary(summary: TraceSummary & { sources: readonly SourceState[] }): string {
   const lines = [
     `command: ${summary.command}`,
     `recorded: ${summary.startedAt} → ${summary.endedAt ?? '(did not end)'}${summary.complete ? '' : ` — incomplete: ${summary.endReason}`}`,

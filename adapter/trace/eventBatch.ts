@@ -3,11 +3,14 @@
  * `{type, seq, time, pid, node, call, parent, value}` tuples, `common/traceProtocol.ts`) without
  * building terms. The envelope's integers and pid are read in place and each `value` is only
  * skipped over, so the store can keep its bytes as they came; `etf.ts` decodes them later, when a
- * query needs them. Knowing where any term ends (`skipTerm`) is all this needs of the format.
+ * query needs them. Knowing where any term ends (`skipTerm`) is all this needs of the format:
+ * `decodeTermPrefix` would find the same ends but build every term on the way, which is what this
+ * path exists to avoid. The tags are `etf.ts`'s `EtfTag`.
  *
  * A malformed batch throws `EventBatchError` before anything of it is handed on, so a bad frame
  * costs only itself.
  */
+import { EtfTag, EXTERNAL_TERM_VERSION } from '../agent/etf';
 
 /** A payload that is not a well-formed list of event tuples; `message` says what and where. */
 export class EventBatchError extends Error {
@@ -42,27 +45,27 @@ export class EventBatch {
   parse(payload: Uint8Array): void {
     this.count = 0;
     const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (payload.length < 2 || payload[0] !== 131) throw new EventBatchError('events payload does not start with the ETF version byte 131');
+    if (payload.length < 2 || payload[0] !== EXTERNAL_TERM_VERSION) throw new EventBatchError('events payload does not start with the ETF version byte 131');
     const tag = payload[1];
-    if (tag === NIL_EXT) {
+    if (tag === EtfTag.nil) {
       if (payload.length !== 2) throw new EventBatchError('events payload has bytes after the empty list');
       return;
     }
-    if (tag !== LIST_EXT) throw new EventBatchError(`events payload is not a list (ETF tag ${tag})`);
+    if (tag !== EtfTag.list) throw new EventBatchError(`events payload is not a list (ETF tag ${tag})`);
     need(payload, 2, 5);
     const length = view.getUint32(2);
     this.ensureCapacity(length);
     let offset = 6;
     for (let index = 0; index < length; index++) {
       need(payload, offset, 2);
-      if (payload[offset] !== SMALL_TUPLE_EXT || payload[offset + 1] !== 8) {
+      if (payload[offset] !== EtfTag.smallTuple || payload[offset + 1] !== 8) {
         throw new EventBatchError(`event ${index} is not an 8-tuple {type, seq, time, pid, node, call, parent, value} (at byte ${offset})`);
       }
       offset += 2;
       offset = this.readEvent(payload, view, offset, index);
     }
     need(payload, offset, 1);
-    if (payload[offset] !== NIL_EXT) throw new EventBatchError('the events list is improper');
+    if (payload[offset] !== EtfTag.nil) throw new EventBatchError('the events list is improper');
     if (offset + 1 !== payload.length) throw new EventBatchError(`${payload.length - offset - 1} bytes after the events list`);
     this.count = length;
   }
@@ -77,7 +80,7 @@ export class EventBatch {
     offset = skipTerm(payload, offset);
     offset = this.readTime(payload, view, offset, index);
     const pidTag = payload[offset];
-    if (pidTag !== NEW_PID_EXT && pidTag !== PID_EXT) throw new EventBatchError(`event ${index}: pid is not a pid (ETF tag ${pidTag})`);
+    if (pidTag !== EtfTag.newPid && pidTag !== EtfTag.pid) throw new EventBatchError(`event ${index}: pid is not a pid (ETF tag ${pidTag})`);
     this.pidStart[index] = offset;
     offset = skipTerm(payload, offset);
     this.pidEnd[index] = offset;
@@ -96,14 +99,14 @@ export class EventBatch {
   private readTime(payload: Uint8Array, view: DataView, offset: number, index: number): number {
     need(payload, offset, 1);
     const tag = payload[offset];
-    if (tag === SMALL_INTEGER_EXT || tag === INTEGER_EXT) {
+    if (tag === EtfTag.smallInteger || tag === EtfTag.integer) {
       const value = readSmallNumber(payload, view, offset, 'time');
       this.timeSign[index] = value < 0 ? -1 : 1;
       this.timeHigh[index] = Math.floor(Math.abs(value) / TWO_32);
       this.timeLow[index] = Math.abs(value) % TWO_32;
       return skipTerm(payload, offset);
     }
-    if (tag !== SMALL_BIG_EXT) throw new EventBatchError(`event ${index}: time is not an integer (ETF tag ${tag})`);
+    if (tag !== EtfTag.smallBig) throw new EventBatchError(`event ${index}: time is not an integer (ETF tag ${tag})`);
     need(payload, offset, 3);
     const digitCount = payload[offset + 1];
     if (digitCount > 8) throw new EventBatchError(`event ${index}: time does not fit in 64 bits`);
@@ -146,8 +149,8 @@ export class EventBatch {
 
 /** The number of elements of an `events` payload's list, read from its header; -1 if it is not a list. */
 export function eventCountOfPayload(payload: Uint8Array): number {
-  if (payload.length >= 2 && payload[0] === 131 && payload[1] === NIL_EXT) return 0;
-  if (payload.length < 6 || payload[0] !== 131 || payload[1] !== LIST_EXT) return -1;
+  if (payload.length >= 2 && payload[0] === EXTERNAL_TERM_VERSION && payload[1] === EtfTag.nil) return 0;
+  if (payload.length < 6 || payload[0] !== EXTERNAL_TERM_VERSION || payload[1] !== EtfTag.list) return -1;
   return ((payload[2] << 24) >>> 0) + (payload[3] << 16) + (payload[4] << 8) + payload[5];
 }
 
@@ -164,23 +167,23 @@ export function readPid(bytes: Uint8Array, offset: number): PidFields {
   const tag = bytes[offset];
   const atomEnd = skipTerm(bytes, offset + 1);
   const node = readAtomText(bytes, offset + 1);
-  need(bytes, atomEnd, tag === NEW_PID_EXT ? 12 : 9);
+  need(bytes, atomEnd, tag === EtfTag.newPid ? 12 : 9);
   const id = view.getUint32(atomEnd);
   const serial = view.getUint32(atomEnd + 4);
-  const creation = tag === NEW_PID_EXT ? view.getUint32(atomEnd + 8) : bytes[atomEnd + 8];
+  const creation = tag === EtfTag.newPid ? view.getUint32(atomEnd + 8) : bytes[atomEnd + 8];
   return { node, id, serial, creation };
 }
 
 /** The text of the atom at `offset`. */
-export function readAtomText(bytes: Uint8Array, offset: number): string {
+function readAtomText(bytes: Uint8Array, offset: number): string {
   const tag = bytes[offset];
   let start: number;
   let length: number;
-  if (tag === SMALL_ATOM_UTF8_EXT || tag === SMALL_ATOM_EXT) {
+  if (tag === EtfTag.smallAtomUtf8 || tag === EtfTag.smallAtom) {
     need(bytes, offset, 2);
     start = offset + 2;
     length = bytes[offset + 1];
-  } else if (tag === ATOM_UTF8_EXT || tag === ATOM_EXT) {
+  } else if (tag === EtfTag.atomUtf8 || tag === EtfTag.atom) {
     need(bytes, offset, 3);
     start = offset + 3;
     length = (bytes[offset + 1] << 8) | bytes[offset + 2];
@@ -188,7 +191,7 @@ export function readAtomText(bytes: Uint8Array, offset: number): string {
     throw new EventBatchError(`expected an atom at byte ${offset} (ETF tag ${tag})`);
   }
   need(bytes, start, length);
-  const decoder = tag === ATOM_EXT || tag === SMALL_ATOM_EXT ? latin1Decoder : utf8Decoder;
+  const decoder = tag === EtfTag.atom || tag === EtfTag.smallAtom ? latin1Decoder : utf8Decoder;
   return decoder.decode(bytes.subarray(start, start + length));
 }
 
@@ -205,100 +208,100 @@ export function skipTerm(bytes: Uint8Array, offset: number): number {
     need(bytes, offset, 1);
     const tag = bytes[offset];
     switch (tag) {
-      case SMALL_INTEGER_EXT:
+      case EtfTag.smallInteger:
         offset += 2;
         break;
-      case INTEGER_EXT:
+      case EtfTag.integer:
         offset += 5;
         break;
-      case NEW_FLOAT_EXT:
+      case EtfTag.newFloat:
         offset += 9;
         break;
-      case FLOAT_EXT:
+      case EtfTag.float:
         offset += 32;
         break;
-      case ATOM_EXT:
-      case ATOM_UTF8_EXT:
+      case EtfTag.atom:
+      case EtfTag.atomUtf8:
         need(bytes, offset, 3);
         offset += 3 + ((bytes[offset + 1] << 8) | bytes[offset + 2]);
         break;
-      case SMALL_ATOM_EXT:
-      case SMALL_ATOM_UTF8_EXT:
+      case EtfTag.smallAtom:
+      case EtfTag.smallAtomUtf8:
         need(bytes, offset, 2);
         offset += 2 + bytes[offset + 1];
         break;
-      case NIL_EXT:
+      case EtfTag.nil:
         offset += 1;
         break;
-      case STRING_EXT:
+      case EtfTag.string:
         need(bytes, offset, 3);
         offset += 3 + ((bytes[offset + 1] << 8) | bytes[offset + 2]);
         break;
-      case BINARY_EXT:
+      case EtfTag.binary:
         offset += 5 + readUint32(bytes, offset + 1);
         break;
-      case BIT_BINARY_EXT:
+      case EtfTag.bitBinary:
         offset += 6 + readUint32(bytes, offset + 1);
         break;
-      case SMALL_BIG_EXT:
+      case EtfTag.smallBig:
         need(bytes, offset, 2);
         offset += 3 + bytes[offset + 1];
         break;
-      case LARGE_BIG_EXT:
+      case EtfTag.largeBig:
         offset += 6 + readUint32(bytes, offset + 1);
         break;
-      case SMALL_TUPLE_EXT:
+      case EtfTag.smallTuple:
         need(bytes, offset, 2);
         pending += bytes[offset + 1];
         offset += 2;
         break;
-      case LARGE_TUPLE_EXT:
+      case EtfTag.largeTuple:
         pending += readUint32(bytes, offset + 1);
         offset += 5;
         break;
-      case LIST_EXT:
+      case EtfTag.list:
         pending += readUint32(bytes, offset + 1) + 1;
         offset += 5;
         break;
-      case MAP_EXT:
+      case EtfTag.map:
         pending += 2 * readUint32(bytes, offset + 1);
         offset += 5;
         break;
-      case PID_EXT:
+      case EtfTag.pid:
         offset = skipAtom(bytes, offset + 1) + 9;
         break;
-      case NEW_PID_EXT:
+      case EtfTag.newPid:
         offset = skipAtom(bytes, offset + 1) + 12;
         break;
-      case PORT_EXT:
+      case EtfTag.port:
         offset = skipAtom(bytes, offset + 1) + 5;
         break;
-      case NEW_PORT_EXT:
+      case EtfTag.newPort:
         offset = skipAtom(bytes, offset + 1) + 8;
         break;
-      case V4_PORT_EXT:
+      case EtfTag.v4Port:
         offset = skipAtom(bytes, offset + 1) + 12;
         break;
-      case REFERENCE_EXT:
+      case EtfTag.reference:
         offset = skipAtom(bytes, offset + 1) + 5;
         break;
-      case NEW_REFERENCE_EXT: {
+      case EtfTag.newReference: {
         need(bytes, offset, 3);
         const idCount = (bytes[offset + 1] << 8) | bytes[offset + 2];
         offset = skipAtom(bytes, offset + 3) + 1 + 4 * idCount;
         break;
       }
-      case NEWER_REFERENCE_EXT: {
+      case EtfTag.newerReference: {
         need(bytes, offset, 3);
         const idCount = (bytes[offset + 1] << 8) | bytes[offset + 2];
         offset = skipAtom(bytes, offset + 3) + 4 + 4 * idCount;
         break;
       }
-      case NEW_FUN_EXT:
+      case EtfTag.newFun:
         // Size counts itself and everything after the tag.
         offset += 1 + readUint32(bytes, offset + 1);
         break;
-      case EXPORT_EXT:
+      case EtfTag.export:
         // Module atom, function atom, arity as a small integer.
         pending += 3;
         offset += 1;
@@ -313,35 +316,6 @@ export function skipTerm(bytes: Uint8Array, offset: number): number {
 
 // ---------------------------------------------------------------------------------------------------
 
-const SMALL_INTEGER_EXT = 97;
-const INTEGER_EXT = 98;
-const FLOAT_EXT = 99;
-const ATOM_EXT = 100;
-const REFERENCE_EXT = 101;
-const PORT_EXT = 102;
-const PID_EXT = 103;
-const SMALL_TUPLE_EXT = 104;
-const LARGE_TUPLE_EXT = 105;
-const NIL_EXT = 106;
-const STRING_EXT = 107;
-const LIST_EXT = 108;
-const BINARY_EXT = 109;
-const SMALL_BIG_EXT = 110;
-const LARGE_BIG_EXT = 111;
-const NEW_FUN_EXT = 112;
-const EXPORT_EXT = 113;
-const NEW_REFERENCE_EXT = 114;
-const SMALL_ATOM_EXT = 115;
-const MAP_EXT = 116;
-const ATOM_UTF8_EXT = 118;
-const SMALL_ATOM_UTF8_EXT = 119;
-const V4_PORT_EXT = 120;
-const NEW_FLOAT_EXT = 70;
-const BIT_BINARY_EXT = 77;
-const NEW_PORT_EXT = 89;
-const NEW_PID_EXT = 88;
-const NEWER_REFERENCE_EXT = 90;
-
 const TWO_32 = 2 ** 32;
 const utf8Decoder = new TextDecoder('utf-8');
 const latin1Decoder = new TextDecoder('latin1');
@@ -350,12 +324,12 @@ const latin1Decoder = new TextDecoder('latin1');
 function readSmallNumber(bytes: Uint8Array, view: DataView, offset: number, field: string): number {
   need(bytes, offset, 2);
   const tag = bytes[offset];
-  if (tag === SMALL_INTEGER_EXT) return bytes[offset + 1];
-  if (tag === INTEGER_EXT) {
+  if (tag === EtfTag.smallInteger) return bytes[offset + 1];
+  if (tag === EtfTag.integer) {
     need(bytes, offset, 5);
     return view.getInt32(offset + 1);
   }
-  if (tag === SMALL_BIG_EXT) {
+  if (tag === EtfTag.smallBig) {
     const digitCount = bytes[offset + 1];
     if (digitCount > 7) throw new EventBatchError(`${field} is an integer beyond 2^53`);
     need(bytes, offset, 3 + digitCount);
@@ -369,7 +343,7 @@ function readSmallNumber(bytes: Uint8Array, view: DataView, offset: number, fiel
 function skipAtom(bytes: Uint8Array, offset: number): number {
   need(bytes, offset, 1);
   const tag = bytes[offset];
-  if (tag !== ATOM_EXT && tag !== ATOM_UTF8_EXT && tag !== SMALL_ATOM_EXT && tag !== SMALL_ATOM_UTF8_EXT) {
+  if (tag !== EtfTag.atom && tag !== EtfTag.atomUtf8 && tag !== EtfTag.smallAtom && tag !== EtfTag.smallAtomUtf8) {
     throw new EventBatchError(`expected an atom at byte ${offset} (ETF tag ${tag})`);
   }
   return skipTerm(bytes, offset);

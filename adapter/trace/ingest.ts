@@ -18,7 +18,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { RecordingManifest } from '../../common/traceProtocol';
-import { decodeTerm } from '../agent/etf';
+import { decodeTerm, TermDecodeError } from '../agent/etf';
 import type { Term } from '../agent/term';
 import { EventBatchError, eventCountOfPayload } from './eventBatch';
 import { type ConnectionClosed, type IngestMainMessage, type IngestWorkerMessage, type IngestWorkerStart, RING_RECORD_HEADER_BYTES, RingRecordKind } from './ingestWorker';
@@ -198,7 +198,7 @@ class RecordingSession {
           return;
       }
     } catch (error) {
-      if (!(error instanceof EventBatchError) && (error as Error).name !== 'TermDecodeError') throw error;
+      if (!(error instanceof EventBatchError) && !(error instanceof TermDecodeError)) throw error;
       const frameName = kind === RingRecordKind.events ? 'events' : kind === RingRecordKind.loaded ? 'loaded' : 'goodbye';
       this.malformedReason = `malformed ${frameName} frame: ${(error as Error).message}`;
       this.writer.addNote({ kind: 'connectionError', reason: this.malformedReason });

@@ -19,9 +19,9 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { FrameKind, PROTOCOL_VERSION } from '../../common/traceProtocol';
+import { FrameKind } from '../../common/traceProtocol';
 import { decodeTerm } from '../agent/etf';
-import { FrameSplitter } from '../agent/frames';
+import { type Frame, FrameSplitter } from '../agent/frames';
 import { eventCountOfPayload } from './eventBatch';
 import { RingBuffer } from './ringBuffer';
 
@@ -176,11 +176,8 @@ function runWorker(start: IngestWorkerStart): void {
     return null;
   };
 
-  const handleFrame = (connection: Connection, frame: { version: number; kind: number; payload: Uint8Array }) => {
-    if (frame.version !== PROTOCOL_VERSION) {
-      closeConnection(connection, `frame of protocol version ${frame.version}; this recorder speaks version ${PROTOCOL_VERSION}`);
-      return;
-    }
+  // The splitter has already refused frames of another protocol version (a `FrameError`).
+  const handleFrame = (connection: Connection, frame: Frame) => {
     if (connection.state === 'hello') {
       const refusal = frame.kind === FrameKind.hello ? acceptHello(connection, frame.payload) : `first frame is of kind ${frame.kind}, not hello`;
       if (refusal !== null) closeConnection(connection, refusal);

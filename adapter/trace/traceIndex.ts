@@ -8,6 +8,7 @@
  * Events are numbered in the order they were stored, which is the order the agent emitted them
  * (`seq` order per process; `seq` gives the order across processes).
  */
+import { EventType } from '../../common/traceProtocol';
 
 /** The columns and indexes of a trace; every array is read-only by convention. */
 export interface TraceIndex {
@@ -237,9 +238,9 @@ export class TraceIndexBuilder {
 // ---------------------------------------------------------------------------------------------------
 
 const INITIAL_CAPACITY = 4096;
-const CALL = 1;
-const RETURN = 2;
-const RAISE = 3;
+const CALL = EventType.call;
+const RETURN = EventType.return;
+const RAISE = EventType.raise;
 
 /** A Map key for (pid, call ID): one number while both are small enough to pack exactly. */
 function callKey(pid: number, call: number): number | string {

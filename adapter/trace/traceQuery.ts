@@ -17,7 +17,7 @@
  *
  * A query that is not one of these throws `TraceQueryError` saying what to write instead.
  */
-import { decodeTerm } from '../agent/etf';
+import { decodeTerm, EtfTag, EXTERNAL_TERM_VERSION } from '../agent/etf';
 import { inspectTerm } from '../agent/inspect';
 import type { Term } from '../agent/term';
 import { EventType } from '../../common/traceProtocol';
@@ -390,7 +390,8 @@ function stackAt(context: QueryContext, process: string, at: number): StackFrame
 function timelineOf(context: QueryContext, process: string, limit: number): TimelineRecord[] {
   const { index } = context;
   const events: number[] = [];
-  for (const pid of context.resolveProcess(process)) events.push(...postings(index.pidStart, index.pidEvents, pid));
+  // A loop, not `push(...postings)`: spreading a busy process's events would overflow the stack.
+  for (const pid of context.resolveProcess(process)) for (const event of postings(index.pidStart, index.pidEvents, pid)) events.push(event);
   events.sort((left, right) => index.seq[left] - index.seq[right] || left - right);
   return events.slice(0, Math.min(limit, events.length)).map((event) => ({
     seq: index.seq[event],
@@ -416,7 +417,7 @@ class QueryContext {
   /** Decodes a stored value (ETF without its version byte). */
   decode(bytes: Uint8Array): Term {
     const withVersion = new Uint8Array(bytes.length + 1);
-    withVersion[0] = 131;
+    withVersion[0] = EXTERNAL_TERM_VERSION;
     withVersion.set(bytes, 1);
     return decodeTerm(withVersion);
   }
@@ -524,7 +525,7 @@ class QueryContext {
   /** A send's destination pid (a pid, or a name some process registered) and where its message starts. */
   sendTarget(bytes: Uint8Array, pidByName: ReadonlyMap<string, number>): { pid: number; messageStart: number } | null {
     // {to, message}: SMALL_TUPLE_EXT, arity 2, then the two terms.
-    if (bytes.length < 2 || bytes[0] !== 104 || bytes[1] !== 2) return null;
+    if (bytes.length < 2 || bytes[0] !== EtfTag.smallTuple || bytes[1] !== 2) return null;
     let messageStart: number;
     try {
       messageStart = skipTerm(bytes, 2);
@@ -536,12 +537,20 @@ class QueryContext {
     return pid === undefined ? null : { pid, messageStart };
   }
 
-  pidIndexOf(pid: { node: string; id: number; serial: number; creation: number }): number | undefined {
-    const position = this.reader.pids.findIndex(
-      (candidate) => candidate.id === pid.id && candidate.serial === pid.serial && candidate.node === pid.node && candidate.creation === pid.creation,
-    );
-    return position === -1 ? undefined : position;
+  pidIndexOf(pid: PidInfo): number | undefined {
+    if (this.pidIndexes === null) {
+      this.pidIndexes = new Map();
+      // The first of equal entries wins, as a search from the start would find it.
+      this.reader.pids.forEach((candidate, pidIndex) => {
+        const key = pidKey(candidate);
+        if (!this.pidIndexes!.has(key)) this.pidIndexes!.set(key, pidIndex);
+      });
+    }
+    return this.pidIndexes.get(pidKey(pid));
   }
+
+  /** The pid table by `pidKey`, built on first use: every send of a `messages` query looks one up. */
+  private pidIndexes: Map<string, number> | null = null;
 
   /** Names registered by each process (from `register` events), as `inspect` writes the atom. */
   registeredNames(): Map<number, string[]> {
@@ -600,6 +609,10 @@ function callbackOutcome(callback: string, result: Term): { state: Term | null; 
     default:
       return { state: null, reply: null };
   }
+}
+
+function pidKey(pid: PidInfo): string {
+  return `${pid.node}<${pid.id}.${pid.serial}.${pid.creation}>`;
 }
 
 /** The items of a proper list term; any other term as a one-element list. */

@@ -33,6 +33,7 @@
  */
 import fs from 'node:fs';
 import { EventType, PROTOCOL_VERSION, type RecordingManifest } from '../../common/traceProtocol';
+import { EtfTag } from '../agent/etf';
 import { EventBatch, type PidFields, readPid } from './eventBatch';
 import { INDEX_SECTIONS, type IndexSectionName, type TraceIndex, TraceIndexBuilder } from './traceIndex';
 
@@ -274,7 +275,7 @@ export class TraceWriter {
       const start = batch.pidStart[event];
       const end = batch.pidEnd[event];
       // The pid's number and serial are its last words (before the creation): a cheap first key.
-      const creationBytes = payload[start] === 88 ? 4 : 1;
+      const creationBytes = payload[start] === EtfTag.newPid ? 4 : 1;
       const idOffset = end - creationBytes - 8;
       const id = ((payload[idOffset] << 24) >>> 0) + (payload[idOffset + 1] << 16) + (payload[idOffset + 2] << 8) + payload[idOffset + 3];
       const candidates = this.pidsById.get(id);
