@@ -19,6 +19,7 @@
  * A query that cannot be answered as asked throws a `QueryError` whose message says what to write
  * instead; it never returns a partial answer silently.
  */
+import type { GraphView } from '../../common/lspProtocol';
 import { nodeIdOf, parseNodeId } from '../../common/nodeId';
 import { CallGraphIndex, callNodeId, isInQuote } from './callGraphIndex';
 import { findDataFlowPaths } from './dataFlowPaths';
@@ -82,13 +83,7 @@ const HANDLING_CALLBACK: Readonly<Record<string, string>> = {
   info: 'handle_info/2',
 };
 
-export interface GraphView {
-  readonly clause: string;
-  readonly file: string;
-  readonly nodes: { id: string; kind: string; label: string; line: number | null; column: number | null }[];
-  readonly edges: { from: string; to: string; kind: string }[];
-  readonly complexity?: number;
-}
+export type { GraphView };
 
 const QUERY_KEYS = ['callers', 'callees', 'functions', 'cfg', 'dfg', 'dataflow', 'otp', 'messages'] as const;
 const FUNCTION_ID = /^(.+)\.([^./][^/]*|\/)\/(\d+|\?)$/s;

@@ -34,6 +34,17 @@ export interface WorkspaceGraphOptions {
   readonly jobs?: number;
 }
 
+/** Progress of a `refresh`: files analysed so far out of those that needed it. */
+export type RefreshProgress = (done: number, total: number) => void;
+
+/** What the graph holds in memory for a document the editor has open. */
+export interface DocumentSnapshot {
+  readonly path: string;
+  readonly text: string;
+  readonly parse: ParseResult;
+  readonly definitions: FileDefinitions;
+}
+
 export interface RefreshSummary {
   readonly files: number;
   readonly analysed: number;
@@ -94,7 +105,11 @@ export class WorkspaceGraph {
     return new WorkspaceGraph(path.resolve(root), repository, outcome, options);
   }
 
-  async refresh(): Promise<RefreshSummary> {
+  /**
+   * Brings the stored graph in line with the disk. Documents open in the editor (applied with
+   * `updateDocument` and not closed) are left as the editor has them.
+   */
+  async refresh(onProgress?: RefreshProgress): Promise<RefreshSummary> {
     const started = performance.now();
     const onDisk = listSourceFiles(this.root);
     const stored = new Map(this.repository.files().map((file) => [file.path, file]));
@@ -109,7 +124,8 @@ export class WorkspaceGraph {
       }
     }
 
-    const missing = [...stored.keys()].filter((file) => !hashes.has(file));
+    // The editor owns its open documents: their unsaved text, not the disk's, is the truth.
+    const missing = [...stored.keys()].filter((file) => !hashes.has(file) && !this.documents.has(file));
     const renamed = this.applyRenames(missing, onDisk, hashes, stored);
     const removed = missing.filter((file) => !renamed.has(file));
     for (const file of removed) this.repository.removeFile(file);
@@ -117,12 +133,14 @@ export class WorkspaceGraph {
     // Renames moved stored rows to new paths; only then is the listing read again.
     const current = renamed.size === 0 ? stored : new Map(this.repository.files().map((file) => [file.path, file]));
     const changed = onDisk.filter((file) => {
+      if (this.documents.has(file)) return false;
       const previous = current.get(file);
       return previous === undefined || previous.hash === '' || previous.hash !== hashes.get(file);
     });
-    for (const file of changed) this.documents.delete(file);
 
     const failed: string[] = [];
+    let done = 0;
+    onProgress?.(0, changed.length);
     let withSyntaxErrors = 0;
     let rowsWritten = 0;
     let batch: Parameters<GraphRepository['writeFiles']>[0][number][] = [];
@@ -142,6 +160,7 @@ export class WorkspaceGraph {
           if (result.failed) failed.push(result.file);
           else if (!result.record.parseOk) withSyntaxErrors++;
           batch.push({ file: result.record, rows: result.rows });
+          onProgress?.(++done, changed.length);
           // Writing in batches as results arrive overlaps the inserts with the workers' parsing.
           if (batch.length >= 32) flush();
         },
@@ -189,6 +208,17 @@ export class WorkspaceGraph {
     const file = fileRecord(relativePath, text, contentHash(text), Buffer.byteLength(text), parse, null);
     const summary = this.repository.writeFile(file, fileRows(analysis, graphs));
     return { reparsed, ...summary };
+  }
+
+  /** The editor text of an open document as last applied by `updateDocument`, with its parse. */
+  document(relativePath: string): DocumentSnapshot | undefined {
+    const document = this.documents.get(relativePath);
+    return document && { path: relativePath, text: document.text, parse: document.parse, definitions: document.definitions };
+  }
+
+  /** Paths of the documents applied by `updateDocument` and not closed since. */
+  openDocuments(): string[] {
+    return [...this.documents.keys()];
   }
 
   /**
