@@ -38,6 +38,7 @@ const entries = [
     entryPoints: { cli: 'cli/main.ts' },
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
   },
+  { entryPoints: { server: 'server/lsp/main.ts' } },
   { entryPoints: { analysisWorker: 'server/workspace/analysisWorker.ts' } },
   { entryPoints: { ingestWorker: 'adapter/trace/ingestWorker.ts' } },
 ];

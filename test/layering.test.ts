@@ -17,10 +17,16 @@ const ALLOWED: Record<string, { layers: string[]; packages: string[] }> = {
   'server/syntax': { layers: ['common', 'server/syntax'], packages: ['web-tree-sitter', 'node:fs', 'node:path'] },
   'server/cpg': { layers: ['common', 'server/syntax', 'server/cpg'], packages: ['sql.js'] },
   'server/workspace': { layers: ['common', 'server/syntax', 'server/cpg', 'server/workspace'], packages: ['node:*', 'sql.js'] },
+  'server/ide': { layers: ['common', 'server/syntax', 'server/cpg', 'server/workspace', 'server/ide'], packages: ['node:path'] },
+  'server/lsp': {
+    layers: ['common', 'server/syntax', 'server/cpg', 'server/workspace', 'server/ide', 'server/lsp'],
+    packages: ['vscode-languageserver', 'vscode-languageserver/node', 'vscode-languageserver-textdocument', 'node:*'],
+  },
+  webview: { layers: ['common', 'webview'], packages: ['d3'] },
   'adapter/agent': { layers: ['common', 'adapter/agent'], packages: ['node:*'] },
   'adapter/trace': { layers: ['common', 'adapter/agent', 'adapter/trace'], packages: ['node:*', 'sql.js'] },
   cli: { layers: ['common', 'server', 'adapter', 'cli'], packages: ['node:*', 'sql.js'] },
-  client: { layers: ['common', 'client'], packages: ['vscode', 'vscode-languageclient', 'node:*'] },
+  client: { layers: ['common', 'client'], packages: ['vscode', 'vscode-languageclient', 'vscode-languageclient/node', 'node:*'] },
 };
 
 function sourceFiles(): string[] {

@@ -136,6 +136,8 @@ export class GraphRepository {
       for (const table of FILE_TABLES) this.run(`DELETE FROM "${table.name}" WHERE file_id = ?`, [stored.id]);
       this.run('DELETE FROM files WHERE id = ?', [stored.id]);
     });
+    // Readers that follow the repository by generation (the call-graph index) must see the loss.
+    this.generationCounter++;
     return true;
   }
 
@@ -144,6 +146,7 @@ export class GraphRepository {
     const stored = this.fileByPath(from);
     if (!stored || this.fileByPath(to)) return false;
     this.transaction(() => this.run('UPDATE files SET path = ? WHERE id = ?', [to, stored.id]));
+    this.generationCounter++;
     return true;
   }
 

@@ -57,7 +57,8 @@ function inventoryOnDisk(parser: ElixirParser, root: string, relativePath: strin
   }
 }
 
-function graphOnDisk(parser: ElixirParser, root: string, relativePath: string, index: number): GraphResponse {
+/** One file's graph rows, read from disk and analysed in this thread; never throws. */
+export function graphOnDisk(parser: ElixirParser, root: string, relativePath: string, index = 0): GraphResponse {
   const source = readSourceFile(path.join(root, relativePath));
   if (!source.ok) return failedGraph(relativePath, index, source.message, '');
   const hash = contentHash(source.text);

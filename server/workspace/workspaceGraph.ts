@@ -23,7 +23,7 @@ import { reparseClause, textChange } from '../cpg/incrementalParse';
 import { GraphRepository, type OpenOutcome } from '../cpg/repository';
 import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
 import { analyzeFiles } from './analyzeFiles';
-import { contentHash, fileRecord } from './analyzeFile';
+import { contentHash, fileRecord, graphOnDisk } from './analyzeFile';
 import { listSourceFiles, readSourceFile } from './sourceFiles';
 
 export interface WorkspaceGraphOptions {
@@ -229,6 +229,36 @@ export class WorkspaceGraph {
     this.documents.delete(relativePath);
   }
 
+  /**
+   * Brings a few files in line with the disk without owning them (a file changed, created or
+   * deleted behind the editor's back, or a document closed without saving). Open documents are
+   * skipped; unchanged content is not analysed again. Cheaper than `refresh` for a handful of
+   * files: nothing else is listed or hashed.
+   */
+  async syncFiles(relativePaths: readonly string[]): Promise<{ analysed: number; removed: number }> {
+    let analysed = 0;
+    let removed = 0;
+    for (const file of relativePaths) {
+      if (this.documents.has(file)) continue;
+      const source = readSourceFile(path.join(this.root, file));
+      if (!source.ok && !fs.existsSync(path.join(this.root, file))) {
+        if (this.repository.removeFile(file)) removed++;
+        continue;
+      }
+      const stored = this.repository.fileByPath(file);
+      if (source.ok && stored && stored.hash !== '' && stored.hash === contentHash(source.text)) continue;
+      const result = graphOnDisk(await this.ensureParser(), this.root, file);
+      this.repository.writeFile(result.record, result.rows);
+      analysed++;
+    }
+    return { analysed, removed };
+  }
+
+  /** The parser the graph uses, for callers that parse files the graph does not hold open. */
+  async sharedParser(): Promise<ElixirParser> {
+    return this.ensureParser();
+  }
+
   /** Forgets a file (deleted in the editor or on disk). */
   removeDocument(relativePath: string): boolean {
     this.documents.delete(relativePath);
@@ -247,7 +277,12 @@ export class WorkspaceGraph {
     const target = this.options.databasePath;
     const bytes = this.repository.export();
     if (target === null) return bytes.length;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const folder = path.dirname(target);
+    if (!fs.existsSync(folder)) {
+      fs.mkdirSync(folder, { recursive: true });
+      // The stored graph is a cache of the sources: keep it out of the project's version control.
+      fs.writeFileSync(path.join(folder, '.gitignore'), '*\n');
+    }
     const temporary = `${target}.${process.pid}.tmp`;
     fs.writeFileSync(temporary, bytes);
     fs.renameSync(temporary, target);

@@ -1,0 +1,173 @@
+/**
+ * The language server driven over stdio by a real JSON-RPC client, the way VS Code drives it:
+ * indexing with progress, the stored graph across restarts, the editor's text taking precedence
+ * over the disk's, file-system events (one file, many at once, a folder), the custom requests,
+ * and bad input that must not take the server down.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import type { IndexStatus } from '../common/lspProtocol';
+import { repoRoot } from './support/corpus';
+import { type ServerHandle, startServer } from './support/lspClient';
+
+const FIXTURE = path.join(repoRoot(), 'test', 'fixtures', 'cpg');
+
+function copyFixture(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-lsp-'));
+  fs.cpSync(FIXTURE, root, { recursive: true });
+  return root;
+}
+
+const ready = (status: IndexStatus) => status.state === 'ready';
+
+async function callers(server: ServerHandle, target: string): Promise<string[]> {
+  const { result } = (await server.connection.sendRequest('elixirScope/query', { query: { callers: target } })) as { result: { caller: string }[] };
+  return result.map((site) => site.caller).sort();
+}
+
+async function functionsIn(server: ServerHandle, module: string): Promise<string[]> {
+  const { result } = (await server.connection.sendRequest('elixirScope/query', { query: { functions: { module } } })) as { result: { function: string }[] };
+  return [...new Set(result.map((match) => match.function))].sort();
+}
+
+/** Sends file events and waits until the server has applied them (a query queues behind nothing, so poll). */
+async function until<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  let value = await read();
+  while (!accept(value)) {
+    if (Date.now() > deadline) assert.fail(`${what}: last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
+test('indexes a workspace with progress, stores the graph, and restarts from it', async () => {
+  const root = copyFixture();
+  const first = await startServer(root, { initializationOptions: {} });
+  try {
+    const status = await first.waitForStatus(ready);
+    assert.equal(status.files, 4);
+    assert.match(status.message, /4 files, 4 analysed/);
+    const kinds = first.progress.map((entry) => (entry as { value: { kind: string } }).value.kind);
+    assert.equal(kinds[0], 'begin');
+    assert.equal(kinds.at(-1), 'end');
+    assert.ok(first.statuses.some((entry) => entry.state === 'indexing'), 'an indexing status came before ready');
+    assert.deepEqual(await callers(first, 'Shop.Cart.total/1'), ['Shop.Cart.receipt/1#1', 'Shop.Checkout.handle_call/3#1']);
+  } finally {
+    await first.stop();
+  }
+  assert.equal(first.process.exitCode, 0, first.stderr.join(''));
+  const stored = path.join(root, '.elixirscope', 'cpg.sqlite');
+  assert.ok(fs.existsSync(stored), 'the graph is saved at shutdown');
+  assert.equal(fs.readFileSync(path.join(root, '.elixirscope', '.gitignore'), 'utf8'), '*\n');
+
+  const second = await startServer(root, { initializationOptions: {} });
+  try {
+    const status = await second.waitForStatus(ready);
+    assert.match(status.message, /4 files, 0 analysed/, 'nothing is analysed again after a restart');
+    assert.deepEqual(await callers(second, 'Shop.Cart.total/1'), ['Shop.Cart.receipt/1#1', 'Shop.Checkout.handle_call/3#1']);
+  } finally {
+    await second.stop();
+  }
+});
+
+test("keeps the graph on the editor's text while a document is open, and on the disk's after it closes", async () => {
+  const root = copyFixture();
+  const server = await startServer(root);
+  try {
+    await server.waitForStatus(ready);
+    const file = 'lib/shop/checkout.ex';
+    const uri = server.uri(file);
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    server.open(file, text);
+    // An incremental edit: a new function that calls Pricing, typed before the last `end`.
+    const lastEnd = text.lastIndexOf('end');
+    const before = text.slice(0, lastEnd);
+    const line = before.split('\n').length - 1;
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: '  def quote_for(sku), do: Shop.Pricing.price_of(sku)\n\n' }],
+    });
+    assert.ok((await callers(server, 'Shop.Pricing.price_of/1')).includes('Shop.Checkout.quote_for/1#1'));
+
+    // The disk changes behind the editor (a formatter, git): the open document still wins.
+    fs.writeFileSync(path.join(root, file), text.replace('def pay(amount)', 'def pay_now(amount)'));
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri, type: 2 }] });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.ok((await functionsIn(server, 'Shop.Checkout')).includes('Shop.Checkout.quote_for/1'));
+
+    // Closed without saving: the disk's text is the truth again.
+    await server.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    const functions = await until(() => functionsIn(server, 'Shop.Checkout'), (names) => names.includes('Shop.Checkout.pay_now/1'), 'disk text after close');
+    assert.ok(!functions.includes('Shop.Checkout.quote_for/1'));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('follows files created, changed and deleted on disk, one at a time or a checkout at once', async () => {
+  const root = copyFixture();
+  const server = await startServer(root);
+  try {
+    await server.waitForStatus(ready);
+    const created = 'lib/shop/extra.ex';
+    fs.writeFileSync(path.join(root, created), 'defmodule Shop.Extra do\n  def total(cart), do: Shop.Cart.total(cart)\nend\n');
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: server.uri(created), type: 1 }] });
+    await until(() => callers(server, 'Shop.Cart.total/1'), (sites) => sites.includes('Shop.Extra.total/1#1'), 'created file indexed');
+
+    fs.rmSync(path.join(root, created));
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: server.uri(created), type: 3 }] });
+    await until(() => callers(server, 'Shop.Cart.total/1'), (sites) => !sites.includes('Shop.Extra.total/1#1'), 'deleted file dropped');
+
+    // A checkout: 40 files appear at once, each with its own event.
+    const changes = [];
+    fs.mkdirSync(path.join(root, 'lib', 'generated'));
+    for (let index = 0; index < 40; index++) {
+      const file = `lib/generated/g${index}.ex`;
+      fs.writeFileSync(path.join(root, file), `defmodule Gen${index} do\n  def run(cart), do: Shop.Cart.total(cart)\nend\n`);
+      changes.push({ uri: server.uri(file), type: 1 });
+    }
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes });
+    await until(() => callers(server, 'Shop.Cart.total/1'), (sites) => sites.length === 42, 'all 40 new files indexed');
+
+    // The folder is deleted: the watcher reports the folder, not its files.
+    fs.rmSync(path.join(root, 'lib', 'generated'), { recursive: true });
+    await server.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: server.uri('lib/generated'), type: 3 }] });
+    await until(() => callers(server, 'Shop.Cart.total/1'), (sites) => sites.length === 2, 'deleted folder dropped');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('survives bad input: binary and half-typed documents, unknown places, malformed requests', async () => {
+  const root = copyFixture();
+  const server = await startServer(root);
+  try {
+    await server.waitForStatus(ready);
+    server.open('lib/shop/binary.ex', '\u0000\u0001\u0002PNG\u0000'.repeat(2000));
+    server.open('lib/shop/half.ex', 'defmodule Half do\n  def broken(x) do\n    case x do\n      {:ok, ');
+    const position = { line: 3, character: 10 };
+    for (const uri of [server.uri('lib/shop/half.ex'), server.uri('lib/shop/binary.ex'), 'file:///elsewhere/x.ex', 'untitled:Untitled-1']) {
+      for (const method of ['textDocument/hover', 'textDocument/definition', 'textDocument/documentSymbol', 'elixirScope/nodeAt', 'elixirScope/functionGraph']) {
+        await server.connection.sendRequest(method, { textDocument: { uri }, position, context: { includeDeclaration: true } });
+      }
+    }
+    await server.connection.sendRequest('textDocument/hover', { textDocument: { uri: server.uri('lib/shop/cart.ex') }, position: { line: 99_999, character: 99_999 } });
+
+    await assert.rejects(server.connection.sendRequest('elixirScope/query', { query: '{"callers": ' }), /JSON|query/i);
+    await assert.rejects(server.connection.sendRequest('elixirScope/query', {}), /query/i);
+    await assert.rejects(server.connection.sendRequest('elixirScope/nodeAt', null));
+    await assert.rejects(server.connection.sendRequest('elixirScope/noSuchMethod', {}), /Unhandled method/);
+
+    // Still alive and still right.
+    assert.deepEqual(await callers(server, 'Shop.Cart.total/1'), ['Shop.Cart.receipt/1#1', 'Shop.Checkout.handle_call/3#1']);
+    assert.ok((await functionsIn(server, 'Half')).includes('Half.broken/1'), 'half-typed code is still analysed');
+  } finally {
+    await server.stop();
+  }
+  assert.equal(server.process.exitCode, 0);
+});
