@@ -364,14 +364,22 @@ class DataFlowBuilder {
         if (args.length === 1 && args[0]!.kind === 'variable') this.read(args[0], context, true);
         return;
       case '@':
+        return;
       case 'alias':
       case 'require':
       case 'import':
-        return;
+        // The directives name modules; a local function of the same name
+        // (`require(files, opts, elixirc_opts)` in Mix) is an ordinary call whose arguments are read.
+        if (args.length <= 2 && (args.length === 0 || isModuleOperand(args[0]!))) return;
+        break;
       case 'defmodule':
       case 'defprotocol':
-        // A module body is a scope of its own that sees nothing of the function's.
-        if (args.length === 2 && args[1]!.kind === 'list') return;
+        // A module body is a scope of its own that sees nothing of the function's; its name is
+        // evaluated here (`defmodule name do … end` reads `name`).
+        if (args.length === 2 && args[1]!.kind === 'list') {
+          this.expression(args[0]!, context);
+          return;
+        }
         break;
       case 'defimpl':
         if (args.length >= 2) return;
@@ -852,6 +860,11 @@ class DataFlowBuilder {
 /** `__MODULE__`, `Foo`, `:lists`: a receiver that names a module rather than carrying a value. */
 function isStaticModule(receiver: AstNode): boolean {
   return receiver.kind === 'alias' || receiver.kind === 'atom' || (receiver.kind === 'variable' && SPECIAL_VARIABLES.has(receiver.name));
+}
+
+/** The first argument of an `alias`/`require`/`import` directive: `Foo`, `:lists`, `__MODULE__`, `Foo.{A, B}`. */
+function isModuleOperand(node: AstNode): boolean {
+  return isStaticModule(node) || (node.kind === 'remote' && node.name === '{}');
 }
 
 /** `Mod.unquote(name)`, the callee of `Mod.unquote(name)(args)`: a function name computed at compile time. */
