@@ -12,14 +12,14 @@
  * graphs are built again, whether the file was reparsed clause by clause or whole.
  */
 import { type AstNode, childrenOf } from '../syntax/ast';
-import type { CallSite } from './graph';
+import type { CallSite, DataFlowGraph } from './graph';
 import { buildControlFlow } from './controlFlow';
 import { buildDataFlow } from './dataFlow';
 import type { FileAnalysis } from './fileAnalysis';
 import { findOtpFacts } from './otp';
 import type { FileRows, Row } from './schema';
 import type { FunctionClause } from './definitions';
-import { encodeControlFlow, encodeDataFlow } from './graphCodec';
+import { decodeDataFlow, encodeControlFlow, encodeDataFlow } from './graphCodec';
 
 /** Call-site flag bits, as stored in `calls.flags`. */
 export const CALL_FLAGS = { piped: 1, capture: 2, delegate: 4, inQuote: 8 } as const;
@@ -46,6 +46,16 @@ export class ClauseGraphCache {
     this.current.set(key, graphs);
     return graphs;
   }
+
+  /**
+   * A clause's data-flow graph, decoded once and kept beside the encoded one: the editor's
+   * diagnostics read every clause's graph after each edit, and decoding is most of their cost.
+   */
+  dataFlowOf(clause: FunctionClause, text: string): DataFlowGraph {
+    const graphs = this.graphsOf(clause, text);
+    graphs.decodedDataFlow ??= decodeDataFlow(graphs.dataFlow);
+    return graphs.decodedDataFlow;
+  }
 }
 
 interface ClauseGraphs {
@@ -54,6 +64,7 @@ interface ClauseGraphs {
   readonly dataFlow: Uint8Array;
   /** Hash of what the graphs are a function of (`graphKey`), for the clause's fingerprint. */
   readonly hash: string;
+  decodedDataFlow?: DataFlowGraph;
 }
 
 /** Everything a clause's graphs depend on: its text and where it starts. */

@@ -18,7 +18,6 @@ import type { ParseResult } from '../syntax/parser';
 import type { FileDefinitions, FunctionClause } from '../cpg/definitions';
 import type { ClauseGraphCache } from '../cpg/fileFacts';
 import type { DataFlowGraph, VariableDefinition } from '../cpg/graph';
-import { decodeDataFlow } from '../cpg/graphCodec';
 
 export interface LspRange {
   readonly start: { readonly line: number; readonly character: number };
@@ -71,7 +70,7 @@ export function diagnose(input: DiagnosticsInput, dataFlowOf: (clause: FunctionC
  * built for the same text (`WorkspaceGraph.updateDocument` fills it), building only what is missing.
  */
 export function dataFlowFromCache(cache: ClauseGraphCache, text: string): (clause: FunctionClause) => DataFlowGraph {
-  return (clause) => decodeDataFlow(cache.graphsOf(clause, text).dataFlow);
+  return (clause) => cache.dataFlowOf(clause, text);
 }
 
 export const UNUSED_VARIABLE_MESSAGE = (name: string) =>
