@@ -19,6 +19,15 @@ export const LspMethod = {
   indexStatus: 'elixirScope/indexStatus',
 } as const;
 
+/**
+ * Commands the server puts in code lenses, which the client implements. Arguments are plain
+ * JSON; the client turns them into its editor's types.
+ */
+export const ClientCommand = {
+  /** Arguments `[uri: string, position: Position]`: peek the references of the symbol there. */
+  showReferences: 'elixirScope.showReferences',
+} as const;
+
 export interface Position {
   readonly line: number;
   readonly character: number;

@@ -171,3 +171,72 @@ test('survives bad input: binary and half-typed documents, unknown places, malfo
   }
   assert.equal(server.process.exitCode, 0);
 });
+
+test('answers the language features over the protocol on a fixture project', async () => {
+  const root = copyFixture();
+  const server = await startServer(root);
+  try {
+    await server.waitForStatus(ready);
+    const file = 'lib/shop/cart.ex';
+    const uri = server.uri(file);
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    server.open(file, text);
+    const connection = server.connection;
+    const at = (line: number, character: number) => ({ textDocument: { uri }, position: { line, character } });
+    // Line 24 (0-based 23): `... money(total(cart))`; the cursor on `total`.
+    const totalCall = at(23, text.split('\n')[23]!.indexOf('total(cart)') + 1);
+
+    const hover = (await connection.sendRequest('textDocument/hover', totalCall)) as { contents: { value: string } };
+    assert.match(hover.contents.value, /Shop\.Cart\.total\/1/);
+    assert.match(hover.contents.value, /Shop\.Cart\.receipt\/1#1:/, 'the node ID of the call');
+
+    const definitions = (await connection.sendRequest('textDocument/definition', totalCall)) as { uri: string; range: { start: { line: number } } }[];
+    assert.deepEqual(definitions.map((location) => [location.uri, location.range.start.line]), [[uri, 14]]);
+
+    const references = (await connection.sendRequest('textDocument/references', { ...totalCall, context: { includeDeclaration: false } })) as { uri: string; range: { start: { line: number } } }[];
+    assert.deepEqual(
+      references.map((location) => `${path.basename(location.uri)}:${location.range.start.line}`).sort(),
+      ['cart.ex:23', 'checkout.ex:19'],
+    );
+
+    const symbols = (await connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as { name: string; children: { name: string; children: unknown[] }[] }[];
+    assert.equal(symbols.length, 1);
+    assert.equal(symbols[0]!.name, 'Shop.Cart');
+    const functionSymbols = symbols[0]!.children.map((child) => child.name);
+    for (const name of ['new/1', 'add/3', 'total/1', 'receipt/1', 'line_total/1']) {
+      assert.ok(functionSymbols.some((symbol) => symbol.startsWith(name)), `${name} in ${functionSymbols.join(', ')}`);
+    }
+
+    const workspaceSymbols = (await connection.sendRequest('workspace/symbol', { query: 'apply_disc' })) as { name: string; location: { uri: string } }[];
+    assert.ok(workspaceSymbols.some((symbol) => symbol.name.startsWith('apply_discount') && symbol.location.uri.endsWith('pricing.ex')));
+
+    const items = (await connection.sendRequest('textDocument/prepareCallHierarchy', totalCall)) as { name: string }[];
+    assert.equal(items.length, 1);
+    const incoming = (await connection.sendRequest('callHierarchy/incomingCalls', { item: items[0] })) as { from: { name: string; detail: string } }[];
+    assert.deepEqual(incoming.map((call) => call.from.name).sort(), ['handle_call/3', 'receipt/1']);
+    const outgoing = (await connection.sendRequest('callHierarchy/outgoingCalls', { item: items[0] })) as { to: { name: string } }[];
+    assert.ok(outgoing.some((call) => call.to.name === 'apply_discount/2'), JSON.stringify(outgoing));
+
+    const lenses = (await connection.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as { range: { start: { line: number } }; command: { title: string } }[];
+    const totalLens = lenses.find((lens) => lens.range.start.line === 14);
+    assert.match(totalLens?.command.title ?? '', /complexity \d+ · 2 callers/);
+
+    const node = (await connection.sendRequest('elixirScope/nodeAt', totalCall)) as { nodeId: string; clause: string };
+    assert.equal(node.clause, 'Shop.Cart.receipt/1#1');
+    const graph = (await connection.sendRequest('elixirScope/functionGraph', totalCall)) as { clause: string; cfg: { nodes: unknown[] }; dfg: { nodes: unknown[] }; uri: string };
+    assert.equal(graph.clause, 'Shop.Cart.receipt/1#1');
+    assert.equal(graph.uri, uri);
+    assert.ok(graph.cfg.nodes.length > 2 && graph.dfg.nodes.length > 2);
+
+    // An unused variable appears as a diagnostic on the next edit, and goes away with the fix.
+    const lines = text.split('\n');
+    const edited = [...lines.slice(0, 21), '  def receipt(cart) do', '    unused = 1', ...lines.slice(22)].join('\n');
+    await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
+    const diagnostics = await server.waitForDiagnostics(uri, (_found, version) => version === 2);
+    assert.deepEqual(diagnostics.map((found) => [found.code, found.range.start.line]), [['unused-variable', 22]]);
+    await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text }] });
+    assert.deepEqual(await server.waitForDiagnostics(uri, (_found, version) => version === 3), []);
+  } finally {
+    await server.stop();
+  }
+});

@@ -6,7 +6,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { ClientCommand, LspMethod } from '../common/lspProtocol';
 import {
   DEFAULT_VALUE_LIMITS,
   ENVIRONMENT,
@@ -59,4 +61,12 @@ test('the agent and the recorder agree on every protocol constant', () => {
   assert.equal(elixir.tail_call, TAIL_CALL_TAG);
   assert.deepEqual(elixir.environment.sort(), sorted(ENVIRONMENT));
   assert.deepEqual(elixir.limits, [DEFAULT_VALUE_LIMITS.depth, DEFAULT_VALUE_LIMITS.items, DEFAULT_VALUE_LIMITS.bytes]);
+});
+
+test('every custom LSP method and client command is documented in docs/protocol.md', () => {
+  const documentation = fs.readFileSync(path.join(repoRoot(), 'docs', 'protocol.md'), 'utf8');
+  const names = [...Object.values(LspMethod), ...Object.values(ClientCommand)];
+  assert.ok(names.length >= 6);
+  for (const name of names) assert.ok(documentation.includes(`\`${name}\``), `${name} is not described in docs/protocol.md`);
+  assert.ok(!documentation.includes('`elixirScope/notAMethod`'), 'the check can fail');
 });

@@ -197,7 +197,6 @@ class ElixirScopeServer {
       return;
     }
     this.sessions.set(root, session);
-    this.features.addSession(session);
     const progress = await this.beginProgress(`Indexing ${path.basename(root)}`);
     const summary = await session.index(session.graph.openOutcome.reused ? 'checking for changes since the last session' : 'first index of this folder');
     progress?.done();
@@ -213,7 +212,6 @@ class ElixirScopeServer {
     const session = this.sessions.get(root);
     if (!session) return;
     this.sessions.delete(root);
-    this.features.removeSession(session);
     await session.dispose();
     this.sendStatus();
   }

@@ -7,8 +7,10 @@
  * after the run, on top of it, rather than being overwritten by the disk's text. Reads (hover,
  * queries) do not queue; they see the graph as it is, which during a cold index is partial.
  */
+import path from 'node:path';
 import type { IndexStatus } from '../../common/lspProtocol';
-import { QueryEngine } from '../cpg/query';
+import { type WorkspaceView, createWorkspaceView } from '../ide/workspaceView';
+import { readSourceFile } from '../workspace/sourceFiles';
 import type { RefreshSummary } from '../workspace/workspaceGraph';
 import { WorkspaceGraph, defaultDatabasePath } from '../workspace/workspaceGraph';
 import type { Logger } from './logger';
@@ -35,11 +37,12 @@ export class WorkspaceSession {
   private dirty = false;
   private status: IndexStatus = { state: 'starting', done: 0, total: 0, files: 0, message: '' };
   private disposed = false;
-  private queryEngine: QueryEngine | null = null;
 
   private constructor(
     readonly root: string,
     readonly graph: WorkspaceGraph,
+    /** What the editor features read; one per session, so its caches and query engine live on. */
+    readonly view: WorkspaceView,
     private readonly options: SessionOptions,
   ) {}
 
@@ -49,14 +52,14 @@ export class WorkspaceSession {
     const graph = await WorkspaceGraph.open(options.root, { databasePath, jobs: options.jobs });
     const outcome = graph.openOutcome;
     if (!outcome.reused && outcome.reason !== null) options.logger.warn(`${options.root}: stored graph not reused: ${outcome.reason}`);
-    return new WorkspaceSession(graph.root, graph, { ...options, databasePath });
+    const parser = await graph.sharedParser();
+    const readText = (relativePath: string) => {
+      const source = readSourceFile(path.join(graph.root, relativePath));
+      return source.ok ? source.text : undefined;
+    };
+    return new WorkspaceSession(graph.root, graph, createWorkspaceView(graph, parser, readText), { ...options, databasePath });
   }
 
-  /** One long-lived engine: its call-graph index follows the repository file by file. */
-  get queries(): QueryEngine {
-    this.queryEngine ??= new QueryEngine(this.graph.repository);
-    return this.queryEngine;
-  }
 
   get indexStatus(): IndexStatus {
     return this.status;

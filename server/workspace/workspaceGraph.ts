@@ -43,6 +43,8 @@ export interface DocumentSnapshot {
   readonly text: string;
   readonly parse: ParseResult;
   readonly definitions: FileDefinitions;
+  /** The per-clause CFG/DFG cache of the document, filled by `updateDocument`. */
+  readonly graphs: ClauseGraphCache;
 }
 
 export interface RefreshSummary {
@@ -213,7 +215,7 @@ export class WorkspaceGraph {
   /** The editor text of an open document as last applied by `updateDocument`, with its parse. */
   document(relativePath: string): DocumentSnapshot | undefined {
     const document = this.documents.get(relativePath);
-    return document && { path: relativePath, text: document.text, parse: document.parse, definitions: document.definitions };
+    return document && { path: relativePath, text: document.text, parse: document.parse, definitions: document.definitions, graphs: document.graphs };
   }
 
   /** Paths of the documents applied by `updateDocument` and not closed since. */
