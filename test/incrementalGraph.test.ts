@@ -39,9 +39,14 @@ test('random edit sequences leave the same graph as a rebuild', { timeout: 300_0
   const random = seededRandom(0xed17);
   const graph = await WorkspaceGraph.open(workspace, { databasePath: null, jobs: 1 });
   const counts = { clause: 0, file: 0, none: 0, renamed: 0, deleted: 0, added: 0, refreshed: 0 };
+  // A long-lived engine, asked after every step, patches its call-graph index edit by edit; a
+  // fresh one at the end links from scratch. Both must answer alike.
+  const longLived = new QueryEngine(graph.repository);
+  const watched = ['File.read/1', 'Keyword.get/3', 'GenServer.call/3', 'Agent.get/3', 'Kernel.is_list/1'];
   try {
     await graph.refresh();
     for (let step = 0; step < STEPS; step++) {
+      assertSameLinks(longLived, graph.repository, watched, `before step ${step}`);
       const files = listFiles(workspace);
       const file = files[Math.floor(random() * files.length)]!;
       const text = fs.readFileSync(path.join(workspace, file), 'utf8');
@@ -85,9 +90,11 @@ test('random edit sequences leave the same graph as a rebuild', { timeout: 300_0
       // The linked call graph (imports resolved against other files' exports) agrees too.
       const incrementalQueries = new QueryEngine(graph.repository);
       const freshQueries = new QueryEngine(fresh.repository);
-      for (const target of ['File.read/1', 'Keyword.get/3', 'GenServer.call/3', 'Agent.get/3', 'Kernel.is_list/1']) {
+      for (const target of watched) {
         assert.deepEqual(incrementalQueries.run({ callers: target }), freshQueries.run({ callers: target }), `callers of ${target}`);
+        assert.deepEqual(longLived.run({ callers: target }), freshQueries.run({ callers: target }), `callers of ${target}, patched index`);
       }
+      assertSameLinks(longLived, graph.repository, watched, 'at the end');
     } finally {
       fresh.dispose();
     }
@@ -158,6 +165,20 @@ function dump(repository: GraphRepository): Record<string, string[]> {
       .sort();
   }
   return result;
+}
+
+/**
+ * The long-lived engine's index, patched file by file, equals one linked from scratch over the
+ * same repository (same file ids): every list, in the same order.
+ */
+function assertSameLinks(longLived: QueryEngine, repository: GraphRepository, watched: readonly string[], when: string): void {
+  const relinked = new QueryEngine(repository).callGraph;
+  const functions = repository.values('SELECT DISTINCT function FROM functions').map((row) => row[0] as string);
+  for (const id of [...functions, ...watched]) {
+    assert.deepEqual(longLived.callGraph.callsFrom(id), relinked.callsFrom(id), `calls from ${id}, ${when}`);
+    assert.deepEqual(longLived.callGraph.callsTo(id), relinked.callsTo(id), `calls to ${id}, ${when}`);
+    assert.equal(longLived.callGraph.canonical(id), relinked.canonical(id), `canonical ${id}, ${when}`);
+  }
 }
 
 function randomEdit(text: string, random: () => number): string {

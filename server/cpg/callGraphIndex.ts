@@ -54,14 +54,25 @@ interface FileEntry {
 
 const PUBLIC_KINDS = ['def', 'defmacro', 'defguard', 'defdelegate', 'defn'];
 
+interface Linked {
+  readonly byCaller: Map<string, LinkedCall[]>;
+  readonly byTarget: Map<string, LinkedCall[]>;
+  readonly defaultArities: Map<string, string>;
+  readonly functions: Set<string>;
+  /** Each file's linked calls, so an edited file's can be taken out again. */
+  readonly byFile: Map<number, LinkedCall[]>;
+  /** Imported calls resolved so far, by name, arity and candidates. */
+  readonly resolved: Map<string, string | null>;
+  readonly exportsOf: (module: string) => ReadonlySet<string> | undefined;
+}
+
+/** More changed files than this are linked again from scratch rather than patched in. */
+const PATCH_LIMIT = 8;
+
 export class CallGraphIndex {
   private readonly files = new Map<number, FileEntry>();
   private seenGeneration = -1;
-  private linked: {
-    byCaller: Map<string, LinkedCall[]>;
-    byTarget: Map<string, LinkedCall[]>;
-    defaultArities: Map<string, string>;
-  } | null = null;
+  private linked: Linked | null = null;
 
   constructor(private readonly repository: GraphRepository) {}
 
@@ -77,10 +88,13 @@ export class CallGraphIndex {
 
   /**
    * The function ID a call with this name and arity runs: `Mod.f/2` for `Mod.f/1` when `f/2`
-   * has a default argument (Elixir generates `f/1` to call it), else the ID itself.
+   * has a default argument (Elixir generates `f/1` to call it) and no `f/1` is defined, else
+   * the ID itself.
    */
   canonical(functionId: string): string {
-    return this.link().defaultArities.get(functionId) ?? functionId;
+    const linked = this.link();
+    if (linked.functions.has(functionId)) return functionId;
+    return linked.defaultArities.get(functionId) ?? functionId;
   }
 
   filePath(fileId: number): string {
@@ -88,51 +102,80 @@ export class CallGraphIndex {
     return this.files.get(fileId)?.path ?? '';
   }
 
-  private link(): NonNullable<CallGraphIndex['linked']> {
+  private link(): Linked {
     this.sync();
-    if (this.linked) return this.linked;
-    const exportsOf = this.exportsLookup();
-    const byCaller = new Map<string, LinkedCall[]>();
-    const byTarget = new Map<string, LinkedCall[]>();
+    this.linked ??= this.linkAll();
+    return this.linked;
+  }
+
+  private linkAll(): Linked {
     const functions = new Set<string>();
     const defaultArities = new Map<string, string>();
     for (const entry of this.files.values()) {
       for (const id of entry.functions) functions.add(id);
       for (const [shorter, full] of entry.defaultArities) defaultArities.set(shorter, full);
     }
-    const resolved = new Map<string, string | null>();
-    for (const [fileId, entry] of this.files) {
-      for (const call of entry.calls) {
-        let target: string | null = null;
-        if ((call.kind === 'remote' || call.kind === 'local') && call.module !== null && call.name !== null) {
-          target = `${call.module}.${call.name}/${call.arity}`;
-        } else if (call.kind === 'imported' && call.name !== null) {
-          const key = `${call.name}/${call.arity}\u0000${call.candidates}`;
-          let module = resolved.get(key);
-          if (module === undefined) {
-            module = resolveImportedCall(importedSite(call.name, call.arity, JSON.parse(call.candidates ?? '[]') as string[]), exportsOf);
-            resolved.set(key, module);
-          }
-          if (module !== null) target = `${module}.${call.name}/${call.arity}`;
-        }
-        if (target !== null && !functions.has(target)) target = defaultArities.get(target) ?? target;
-        const linkedCall: LinkedCall = {
-          fileId,
-          caller: call.caller,
-          callerFunction: call.caller_function,
-          path: call.path,
-          kind: call.kind,
-          target,
-          line: call.line,
-          column: call.column,
-          flags: call.flags,
-        };
-        pushTo(byCaller, call.caller_function, linkedCall);
-        if (target !== null) pushTo(byTarget, target, linkedCall);
+    const linked: Linked = {
+      byCaller: new Map(),
+      byTarget: new Map(),
+      defaultArities,
+      functions,
+      byFile: new Map(),
+      resolved: new Map(),
+      exportsOf: this.exportsLookup(),
+    };
+    // Files in id order, each file's calls in stored order: patching a file in keeps this order.
+    for (const fileId of [...this.files.keys()].sort((a, b) => a - b)) {
+      const calls = this.linkFile(linked, fileId, this.files.get(fileId)!);
+      linked.byFile.set(fileId, calls);
+      for (const call of calls) {
+        pushTo(linked.byCaller, call.callerFunction, call);
+        if (call.target !== null) pushTo(linked.byTarget, call.target, call);
       }
     }
-    this.linked = { byCaller, byTarget, defaultArities };
-    return this.linked;
+    return linked;
+  }
+
+  private linkFile(linked: Linked, fileId: number, entry: FileEntry): LinkedCall[] {
+    return entry.calls.map((call) => {
+      let target: string | null = null;
+      if ((call.kind === 'remote' || call.kind === 'local') && call.module !== null && call.name !== null) {
+        target = `${call.module}.${call.name}/${call.arity}`;
+      } else if (call.kind === 'imported' && call.name !== null) {
+        const key = `${call.name}/${call.arity}\u0000${call.candidates}`;
+        let module = linked.resolved.get(key);
+        if (module === undefined) {
+          module = resolveImportedCall(importedSite(call.name, call.arity, JSON.parse(call.candidates ?? '[]') as string[]), linked.exportsOf);
+          linked.resolved.set(key, module);
+        }
+        if (module !== null) target = `${module}.${call.name}/${call.arity}`;
+      }
+      if (target !== null && !linked.functions.has(target)) target = linked.defaultArities.get(target) ?? target;
+      return {
+        fileId,
+        caller: call.caller,
+        callerFunction: call.caller_function,
+        path: call.path,
+        kind: call.kind,
+        target,
+        line: call.line,
+        column: call.column,
+        flags: call.flags,
+      };
+    });
+  }
+
+  /**
+   * Replaces one file's calls in the linked maps. Valid only when what the workspace defines is
+   * unchanged (the edit stayed inside function bodies), so no other file's call resolves anew.
+   */
+  private patchFile(linked: Linked, fileId: number, entry: FileEntry | undefined): void {
+    const old = linked.byFile.get(fileId) ?? [];
+    const calls = entry ? this.linkFile(linked, fileId, entry) : [];
+    linked.byFile.delete(fileId);
+    if (entry) linked.byFile.set(fileId, calls);
+    replaceFileCalls(linked.byCaller, fileId, old, calls, (call) => call.callerFunction);
+    replaceFileCalls(linked.byTarget, fileId, old, calls, (call) => call.target);
   }
 
   private exportsLookup(): (module: string) => ReadonlySet<string> | undefined {
@@ -163,21 +206,31 @@ export class CallGraphIndex {
         stale.push(file);
       }
     }
-    let changed = stale.length > 0;
-    for (const id of [...this.files.keys()]) {
-      if (!present.has(id)) {
-        this.files.delete(id);
-        changed = true;
-      }
+    const removed = [...this.files.keys()].filter((id) => !present.has(id));
+    if (stale.length === 0 && removed.length === 0) return;
+    // An edit inside function bodies leaves what the workspace defines as it was: its file's
+    // calls are patched into the linked maps. Anything else links everything again.
+    let patchable = this.linked !== null && stale.length + removed.length <= PATCH_LIMIT;
+    for (const id of removed) {
+      if (this.files.get(id)!.functions.size > 0) patchable = false;
+      this.files.delete(id);
     }
     // A few files (an edit) are read one by one; many (the first look) in one pass over each table.
-    const rows = stale.length > 8 ? this.readAll() : null;
+    const rows = stale.length > PATCH_LIMIT ? this.readAll() : null;
     for (const file of stale) {
       const calls = rows ? (rows.calls.get(file.id) ?? []) : this.readCalls(file.id);
       const functions = rows ? (rows.functions.get(file.id) ?? []) : this.readFunctions(file.id);
-      this.files.set(file.id, fileEntry(file.path, file.hash, calls, functions));
+      const entry = fileEntry(file.path, file.hash, calls, functions);
+      const previous = this.files.get(file.id);
+      if (!previous || !sameDefinitions(previous, entry)) patchable = false;
+      this.files.set(file.id, entry);
     }
-    if (changed) this.linked = null;
+    if (!patchable || !this.linked) {
+      this.linked = null;
+      return;
+    }
+    for (const id of removed) this.patchFile(this.linked, id, undefined);
+    for (const file of stale) this.patchFile(this.linked, file.id, this.files.get(file.id));
   }
 
   private readCalls(fileId: number): StoredCall[] {
@@ -276,6 +329,52 @@ function importedSite(name: string, arity: number, candidates: readonly string[]
     delegate: false,
     inQuote: false,
   };
+}
+
+/** Both files define the same functions with the same exports and default arities. */
+function sameDefinitions(a: FileEntry, b: FileEntry): boolean {
+  if (a.functions.size !== b.functions.size || a.defaultArities.size !== b.defaultArities.size || a.exports.size !== b.exports.size) return false;
+  for (const id of a.functions) if (!b.functions.has(id)) return false;
+  for (const [shorter, full] of a.defaultArities) if (b.defaultArities.get(shorter) !== full) return false;
+  for (const [module, keys] of a.exports) {
+    const other = b.exports.get(module);
+    if (!other || other.size !== keys.size) return false;
+    for (const key of keys) if (!other.has(key)) return false;
+  }
+  return true;
+}
+
+/**
+ * Swaps one file's calls in a map of call lists ordered by file id: the old ones leave, the new
+ * ones go where the file's block belongs, so the order equals a link from scratch.
+ */
+function replaceFileCalls(
+  map: Map<string, LinkedCall[]>,
+  fileId: number,
+  old: readonly LinkedCall[],
+  calls: readonly LinkedCall[],
+  keyOf: (call: LinkedCall) => string | null,
+): void {
+  const keys = new Set<string>();
+  for (const call of old) {
+    const key = keyOf(call);
+    if (key !== null) keys.add(key);
+  }
+  const added = new Map<string, LinkedCall[]>();
+  for (const call of calls) {
+    const key = keyOf(call);
+    if (key !== null) pushTo(added, key, call);
+  }
+  for (const key of added.keys()) keys.add(key);
+  for (const key of keys) {
+    const list = (map.get(key) ?? []).filter((call) => call.fileId !== fileId);
+    const block = added.get(key) ?? [];
+    let at = list.findIndex((call) => call.fileId > fileId);
+    if (at === -1) at = list.length;
+    list.splice(at, 0, ...block);
+    if (list.length > 0) map.set(key, list);
+    else map.delete(key);
+  }
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
