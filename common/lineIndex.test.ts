@@ -130,3 +130,12 @@ test('a lone high surrogate is one code point', () => {
   assert.deepEqual(lines.elixirPosition(2), { line: 1, column: 3 });
   assert.equal(lines.offsetOfElixirPosition({ line: 1, column: 3 }), 2);
 });
+
+test('LSP positions skip a byte-order mark on the first line, as editors hide it', () => {
+  const index = new LineIndex('\uFEFFdefmodule A do\nend\n');
+  assert.deepEqual(index.lspPosition(1), { line: 0, character: 0 });
+  assert.deepEqual(index.lspPosition(11), { line: 0, character: 10 });
+  assert.equal(index.offsetOfLspPosition({ line: 0, character: 10 }), 11);
+  assert.deepEqual(index.lspPosition(16), { line: 1, character: 0 });
+  assert.equal(index.offsetOfLspPosition({ line: 1, character: 2 }), 18);
+});

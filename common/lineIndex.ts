@@ -90,15 +90,17 @@ export class LineIndex {
     return isHighSurrogate(this.text.charCodeAt(offset)) && isLowSurrogate(this.text.charCodeAt(offset + 1));
   }
 
+  /** Editors hide a byte-order mark, so LSP characters on the first line start after it. */
   lspPosition(offset: number): { line: number; character: number } {
     const line = this.lineOf(offset);
-    return { line, character: offset - this.lineStarts[line]! };
+    const start = this.lineStarts[line]! + (line === 0 ? this.byteOrderMark : 0);
+    return { line, character: Math.max(offset - start, 0) };
   }
 
   offsetOfLspPosition(position: { line: number; character: number }): number {
     if (position.line < 0) return 0;
     if (position.line >= this.lineStarts.length) return this.text.length;
-    const start = this.lineStarts[position.line]!;
+    const start = this.lineStarts[position.line]! + (position.line === 0 ? this.byteOrderMark : 0);
     return Math.min(start + Math.max(position.character, 0), this.lineEnd(position.line));
   }
 }
