@@ -80,6 +80,10 @@ export class WorkspaceSession {
         const message = describeRefresh(summary);
         this.options.logger.info(`${this.root}: ${message}`);
         this.setStatus({ state: 'ready', done: summary.analysed, total: summary.analysed, files: fileCount(), message });
+        // Link the call graph now rather than in the first hover or code lens that needs it.
+        setImmediate(() => {
+          if (!this.disposed) this.view.queries.callGraph.callsTo('');
+        });
         return summary;
       } catch (error) {
         const message = `indexing failed: ${error instanceof Error ? error.message : String(error)}`;
