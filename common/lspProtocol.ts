@@ -58,6 +58,8 @@ export interface NodeAtResult {
 export interface QueryParams {
   /** A query object or its JSON text, as `elixirscope query` takes it. */
   readonly query: unknown;
+  /** The workspace folder (or a file in it) whose graph answers; default the first folder. */
+  readonly folder?: string;
 }
 
 export interface QueryResult {

@@ -12,7 +12,7 @@ if (suite !== 'unit' && suite !== 'all') {
 }
 
 // Suites that need the Elixir corpus, a real elixir or seconds of work.
-const SLOW = new Set(['fidelity.test.js', 'astShape.test.js', 'cli.test.js', 'badInput.test.js', 'nodeIdStability.test.js', 'nodeIdLookup.test.js', 'cfgCorpus.test.js', 'callGraph.test.js', 'dfgCorpus.test.js', 'incrementalGraph.test.js', 'incrementalParse.test.js', 'layersAgree.test.js', 'record.test.js', 'runtimeAgent.test.js', 'instrumenter.test.js', 'instrumenterEquivalence.test.js', 'etfAgainstElixir.test.js', 'recordingPlan.test.js', 'traceStore.test.js', 'protocolAgreement.test.js', 'recordStdlib.test.js', 'recordRobustness.test.js', 'lspCorpus.test.js', 'ideCorpus.test.js', 'diagnostics.test.js']);
+const SLOW = new Set(['fidelity.test.js', 'astShape.test.js', 'cli.test.js', 'badInput.test.js', 'nodeIdStability.test.js', 'nodeIdLookup.test.js', 'cfgCorpus.test.js', 'callGraph.test.js', 'dfgCorpus.test.js', 'incrementalGraph.test.js', 'incrementalParse.test.js', 'layersAgree.test.js', 'record.test.js', 'runtimeAgent.test.js', 'instrumenter.test.js', 'instrumenterEquivalence.test.js', 'etfAgainstElixir.test.js', 'recordingPlan.test.js', 'traceStore.test.js', 'protocolAgreement.test.js', 'recordStdlib.test.js', 'recordRobustness.test.js', 'lspCorpus.test.js', 'ideCorpus.test.js', 'diagnostics.test.js', 'vsixContents.test.js']);
 
 function testFiles(directory) {
   if (!fs.existsSync(directory)) return [];

@@ -240,3 +240,19 @@ test('answers the language features over the protocol on a fixture project', asy
     await server.stop();
   }
 });
+
+test('a query names its folder by the folder URI or by a file in it', async () => {
+  const root = copyFixture();
+  const server = await startServer(root);
+  try {
+    await server.waitForStatus(ready);
+    const query = { callers: 'Shop.Cart.total/1' };
+    for (const folder of [server.uri(''), `${server.uri('')}/`, server.uri('lib/shop/cart.ex')]) {
+      const { result } = (await server.connection.sendRequest('elixirScope/query', { query, folder })) as { result: unknown[] };
+      assert.equal(result.length, 2, folder);
+    }
+    await assert.rejects(server.connection.sendRequest('elixirScope/query', { query, folder: 'file:///no/such/folder' }), /No open workspace folder holds file:\/\/\/no\/such\/folder/);
+  } finally {
+    await server.stop();
+  }
+});

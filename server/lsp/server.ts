@@ -114,7 +114,7 @@ class ElixirScopeServer {
     connection.onRequest(LspMethod.functionGraph, (params: TextDocumentPositionParams): Promise<FunctionGraphResult | null> =>
       this.custom('functionGraph', () => this.withDocument(params, (at) => this.features.functionGraph(at, params.position, params.textDocument.uri))),
     );
-    connection.onRequest(LspMethod.query, async (params: QueryParams & { folder?: string }): Promise<QueryResult> => {
+    connection.onRequest(LspMethod.query, async (params: QueryParams): Promise<QueryResult> => {
       await Promise.all([...this.documentUpdates.values()].map((update) => update.catch(() => undefined)));
       return this.custom('query', () => this.query(params));
     });
@@ -174,7 +174,8 @@ class ElixirScopeServer {
     for (const root of this.roots) await this.openFolder(root);
   }
 
-  private async openFolder(root: string): Promise<void> {
+  private async openFolder(folder: string): Promise<void> {
+    const root = path.resolve(folder);
     if (this.sessions.has(root)) return;
     let session: WorkspaceSession;
     try {
@@ -208,7 +209,8 @@ class ElixirScopeServer {
     }
   }
 
-  private async closeFolder(root: string): Promise<void> {
+  private async closeFolder(folder: string): Promise<void> {
+    const root = path.resolve(folder);
     const session = this.sessions.get(root);
     if (!session) return;
     this.sessions.delete(root);
@@ -341,9 +343,12 @@ class ElixirScopeServer {
     }
   }
 
-  private query(params: QueryParams & { folder?: string }): QueryResult {
-    const session = params.folder ? this.locate(params.folder)?.session : this.sessions.values().next().value;
-    if (!session) throw new ResponseError(ErrorCodes.InvalidRequest, 'No workspace folder is open, so there is no graph to query.');
+  private query(params: QueryParams): QueryResult {
+    const session = params.folder ? this.folderSession(params.folder) : this.sessions.values().next().value;
+    if (!session) {
+      const message = params.folder ? `No open workspace folder holds ${params.folder}.` : 'No workspace folder is open, so there is no graph to query.';
+      throw new ResponseError(ErrorCodes.InvalidRequest, message);
+    }
     const started = performance.now();
     try {
       const result = this.features.query(session, params.query);
@@ -376,6 +381,12 @@ class ElixirScopeServer {
    * Runs a feature on a document once the graph holds the document's latest text: positions in a
    * request refer to the text the editor has now, not to the text the graph had a keystroke ago.
    */
+  /** The session of a folder URI, or of the folder holding a file URI. */
+  private folderSession(uri: string): WorkspaceSession | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    return this.sessions.get(path.resolve(fileURLToPath(uri))) ?? this.locate(uri)?.session;
+  }
+
   private async withDocument<T>(params: { textDocument: { uri: string } }, feature: (at: Located) => T): Promise<T | null> {
     const at = this.locate(params.textDocument.uri);
     if (!at) return null;
