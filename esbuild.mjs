@@ -1,4 +1,4 @@
-// Bundles each process's entry point into dist/ and copies the wasm files the parser loads at run
+// Bundles each process's entry point into dist/ (the graph webview into dist/webview/) and copies the wasm files the parser loads at run
 // time into media/wasm/, so the VSIX carries everything and needs no node_modules.
 //   node esbuild.mjs            one production build
 //   node esbuild.mjs --watch    rebuild on change
@@ -23,9 +23,13 @@ const common = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
+  // Maps ship in the VSIX (small, and stack traces from users can be mapped with the exact build
+  // they ran) but without the sources themselves: the package carries no TypeScript.
   sourcemap: 'linked',
+  sourcesContent: false,
   minify: !watch,
   logLevel: 'warning',
+  outdir: 'dist',
   // web-tree-sitter's CommonJS build still reads import.meta.url to find its files; give it the
   // bundle's own URL (the wasm locations are passed explicitly anyway).
   define: { 'import.meta.url': '__bundleUrl' },
@@ -41,10 +45,20 @@ const entries = [
   { entryPoints: { server: 'server/lsp/main.ts' } },
   { entryPoints: { analysisWorker: 'server/workspace/analysisWorker.ts' } },
   { entryPoints: { ingestWorker: 'adapter/trace/ingestWorker.ts' } },
+  // The function graph webview runs in the browser: no Node banner, no import.meta rewrite.
+  {
+    entryPoints: { graph: 'webview/graph/main.ts' },
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    outdir: 'dist/webview',
+    define: {},
+    banner: {},
+  },
 ];
 
 const contexts = await Promise.all(
-  entries.map((entry) => esbuild.context({ ...common, ...entry, outdir: 'dist' })),
+  entries.map((entry) => esbuild.context({ ...common, ...entry })),
 );
 if (watch) {
   await Promise.all(contexts.map((context) => context.watch()));

@@ -1,50 +1,62 @@
 /**
- * The VS Code extension entry point: the only module tree that imports 'vscode'.
+ * The VS Code extension entry point (`dist/extension.js`): the composition root of the client.
  *
- * Today it opens the "ElixirScope" log channel and registers the commands the
- * manifest contributes. The language server that answers them (server/lsp) is
- * started from here in a later issue; until then the commands say plainly that
- * the analyzer is not connected rather than pretend to work.
+ * It creates the log, the status bar item, the language server connection, the graph panel and
+ * the commands, and hands all of them to `context.subscriptions`, which VS Code disposes on
+ * deactivation. `deactivate` additionally returns the server's stop, so VS Code waits for a
+ * clean shutdown instead of killing the server mid-write to its database.
+ *
+ * Only `client/` imports 'vscode'; the modules here are thin, and what can be decided without
+ * the editor (settings, status texts, query answers, the webview page) lives in pure modules
+ * beside them with their own tests.
  */
 import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { createGraphPanel } from './graphPanel';
+import { startLanguageServer, type LanguageServer } from './languageClient';
+import { watchInitializationOptions } from './settings';
+import { createIndexStatusBar } from './statusBar';
+
+let server: LanguageServer | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  // A log channel: levels, timestamps, and the user picks the verbosity (Trace shows LSP traffic).
   const log = vscode.window.createOutputChannel('ElixirScope', { log: true });
   context.subscriptions.push(log);
-
   log.info(`ElixirScope ${extensionVersion(context)} activated`);
 
+  const statusBar = createIndexStatusBar();
+  context.subscriptions.push(statusBar);
+
+  const languageServer = startLanguageServer(context, log, statusBar);
+  server = languageServer;
+  context.subscriptions.push(languageServer);
+
+  const graphPanel = createGraphPanel(context.extensionUri, log);
+  context.subscriptions.push(graphPanel);
+
   context.subscriptions.push(
-    vscode.commands.registerCommand('elixirScope.showNodeIdAtCursor', () => showNodeIdAtCursor(log)),
+    registerCommands({ log, server: languageServer, graphPanel, workspaceState: context.workspaceState }),
+    // Feature switches are fixed at `initialize`, so a change means a new server; no prompt,
+    // since a restart costs only the time to reopen the stored graph.
+    watchInitializationOptions(() => {
+      log.info('ElixirScope settings or ElixirLS presence changed; restarting the language server');
+      void languageServer.restart();
+    }),
   );
 }
 
-export function deactivate(): void {
-  // Everything this extension owns is in context.subscriptions, which VS Code disposes.
+export async function deactivate(): Promise<void> {
+  const stopping = server;
+  server = undefined;
+  await stopping?.stop();
 }
 
 function extensionVersion(context: vscode.ExtensionContext): string {
   const packageJson: unknown = context.extension.packageJSON;
   if (typeof packageJson === 'object' && packageJson !== null && 'version' in packageJson) {
     const version = packageJson.version;
-    if (typeof version === 'string') {
-      return version;
-    }
+    if (typeof version === 'string') return version;
   }
   return 'unknown version';
-}
-
-// Node IDs come from the code property graph built by the language server,
-// which is not started yet (a later issue wires server/lsp in). Until then the
-// honest answer is that there is no analyzer to ask.
-async function showNodeIdAtCursor(log: vscode.LogOutputChannel): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  const where = editor === undefined
-    ? 'no active editor'
-    : `${editor.document.uri.toString()} at ${editor.selection.active.line + 1}:${editor.selection.active.character + 1}`;
-  log.info(`showNodeIdAtCursor requested (${where}); the analyzer is not connected yet`);
-  await vscode.window.showInformationMessage(
-    'ElixirScope: the analyzer is not connected yet, so there is no node ID to show. ' +
-      'It will be available once the ElixirScope language server is started by the extension.',
-  );
 }
