@@ -1,5 +1,6 @@
 // The main job on the bundled example project (examples/bank), as `npm run demo` runs it after
 // the build: the static side (the code property graph and a few queries, scripts/example.mjs),
+// the editor's side (the language server answering an editor's requests, scripts/editorDemo.mjs),
 // then the recorder — the example's own test suite run under `elixirscope record`, and what the
 // trace holds. Every step is the real CLI, so this is also what a user would type.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,8 @@ function step(title, args, options = {}) {
 
 const staticSide = spawnSync(process.execPath, [path.join(repository, 'scripts', 'example.mjs')], { stdio: 'inherit' });
 if (staticSide.status !== 0) process.exit(staticSide.status ?? 1);
+const editorSide = spawnSync(process.execPath, [path.join(repository, 'scripts', 'editorDemo.mjs')], { stdio: 'inherit' });
+if (editorSide.status !== 0) process.exit(editorSide.status ?? 1);
 
 fs.mkdirSync(path.dirname(trace), { recursive: true });
 try {
