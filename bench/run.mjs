@@ -50,6 +50,12 @@ const benchSections = [
     requires: ['cli', 'elixir', 'corpus'],
     run: runRecorderSection,
   },
+  {
+    name: 'lsp',
+    title: 'Language server on the Elixir 1.14 corpus: start-up, request latency, memory',
+    requires: ['cli', 'corpus'],
+    run: runLspSection,
+  },
 ];
 
 async function main(argv) {
@@ -781,6 +787,222 @@ function summariseRecorderRuns(context, corpus, { runsByKey, storeRuns, delivery
     ],
     oddities,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The `lsp` section.
+
+/** The issue's aims for the language server on the corpus. */
+const lspAims = { coldStartMs: 5000, warmStartMs: 1000, requestP95Ms: 20, diagnosticsP95Ms: 100, peakRssBytes: 400e6 };
+const lspEditCount = 60;
+
+async function runLspSection(context) {
+  const corpus = context.corpus();
+  const benchScript = path.join(repoRoot, 'out', 'bench', 'lspBench.js');
+  if (!fs.existsSync(benchScript)) throw new BenchError(`${displayPath(benchScript)} not found — run \`npm run build\` first.`);
+  const serverScript = path.join(repoRoot, 'dist', 'server.js');
+  if (!fs.existsSync(serverScript)) throw new BenchError(`${displayPath(serverScript)} not found — run \`npm run build\` first.`);
+  const cliDatabasePath = path.join(context.temporaryDirectory, 'lsp-cli.sqlite');
+  const serverDatabasePath = path.join(context.temporaryDirectory, 'lsp-server', 'cpg.sqlite');
+  const query = JSON.stringify({ functions: { name: 'x' } });
+  const cliRuns = [];
+  const reports = [];
+  const loadAverages = [];
+  // Interleaved rounds: the CLI's cold build and warm open (the baselines), then one lspBench process,
+  // which starts the server cold (no stored graph), then warm (from the graph the cold one stored).
+  for (let round = 1; round <= context.runCount; round++) {
+    loadAverages.push(os.loadavg()[0]);
+    fs.rmSync(cliDatabasePath, { force: true });
+    const cliRun = await measureProcess(context, {
+      key: 'lspCliCold', command: process.execPath, args: [context.cliPath, 'query', corpus.root, query, '--db', cliDatabasePath],
+      environment: process.env, isNode: true,
+    });
+    if (cliRun.exitCode !== 0) throw new BenchError(`cold graph build exited with ${cliRun.exitCode}` + formatStderrTail(cliRun.stderr));
+    const cliWarmRun = await measureProcess(context, {
+      key: 'lspCliWarm', command: process.execPath, args: [context.cliPath, 'query', corpus.root, query, '--db', cliDatabasePath],
+      environment: process.env, isNode: true,
+    });
+    if (cliWarmRun.exitCode !== 0) throw new BenchError(`warm graph open exited with ${cliWarmRun.exitCode}` + formatStderrTail(cliWarmRun.stderr));
+    cliRuns.push({ ...cliRun, graphBytes: fs.statSync(cliDatabasePath).size, warmWallMs: cliWarmRun.wallMs });
+    const benchRun = await runChild(process.execPath, [benchScript, corpus.root, serverDatabasePath, String(lspEditCount)], process.env);
+    const report = lastJsonLine(benchRun.stdout);
+    if (benchRun.exitCode !== 0 || !report?.cold) throw new BenchError(`lspBench exited with ${benchRun.exitCode}` + formatStderrTail(benchRun.stderr));
+    reports.push(report);
+    logProgress(
+      `lsp: round ${round}/${context.runCount}: CLI cold build ${formatMs(cliRun.wallMs)} ms, server cold ${formatMs(report.cold.readyMs)} ms, ` +
+        `warm ${formatMs(report.warm.readyMs)} ms, edit p50 ${formatMs(percentile(report.edits.samples, 0.5))} ms (load ${formatDecimal(loadAverages.at(-1), 2)})`,
+    );
+  }
+  return summariseLspRuns(context, corpus, { cliRuns, reports, loadAverages, query });
+}
+
+function summariseLspRuns(context, corpus, { cliRuns, reports, loadAverages, query }) {
+  const first = reports[0];
+  const cliWall = summarise(cliRuns.map((run) => run.wallMs));
+  const figure = (pick) => summarise(reports.map(pick));
+  // Each round ran the baseline and the server back to back: ratios are taken within a round and
+  // the median of those is shown, as in the recorder section.
+  const pairedRatio = (pick, baseline) => summarise(reports.map((report, round) => pick(report) / baseline(cliRuns[round]))).median;
+  const verdict = (value, aim) => `${value < aim ? 'met' : 'missed'} (< ${formatInteger(aim)})`;
+  const msRow = (label, values, aim, ratio) => [
+    label, formatMs(values.median), formatMs(values.min), formatMs(values.max),
+    aim === null ? '—' : verdict(values.median, aim), ratio === null ? '—' : formatRatio(ratio),
+  ];
+  const cold = figure((report) => report.cold.readyMs);
+  const warm = figure((report) => report.warm.readyMs);
+  const startTable = {
+    heading: 'Start-up, one new server process each (spawn to the `ready` index status; the client writes `initialize` at spawn)',
+    columns: ['measurement', 'median ms', 'min ms', 'max ms', 'aim ms (median)', '÷ CLI baseline'],
+    alignRight: [false, true, true, true, false, true],
+    rows: [
+      msRow(`cold start: no stored graph, all ${formatInteger(first.cold.files)} files indexed`, cold, lspAims.coldStartMs, pairedRatio((report) => report.cold.readyMs, (run) => run.wallMs)),
+      msRow('  of which the index run, as the server reports it', figure((report) => report.cold.serverRefreshMs ?? NaN), null, null),
+      msRow('warm start: the stored graph, every file hashed, nothing to redo', warm, lspAims.warmStartMs, pairedRatio((report) => report.warm.readyMs, (run) => run.warmWallMs)),
+      msRow('  of which the index run, as the server reports it', figure((report) => report.warm.serverRefreshMs ?? NaN), null, null),
+      msRow('  of which spawn to the `initialize` answer', figure((report) => report.warm.initializeMs), null, null),
+      msRow('baseline: CLI cold graph build (spawn to exit, includes the save)', cliWall, null, null),
+      msRow('baseline: CLI warm open of that graph (spawn to exit)', summarise(cliRuns.map((run) => run.warmWallMs)), null, null),
+      msRow(`warm: didOpen of ${first.document} to its first diagnostics`, figure((report) => report.warm.openToDiagnosticsMs), null, null),
+      msRow('warm: first hover after that (a remote call; pays for what is built lazily)', figure((report) => report.warm.firstHoverMs), null, null),
+    ],
+  };
+
+  const pooled = (pick) => reports.flatMap(pick);
+  const latencyRow = (label, samples, aim, answered) => [
+    label, formatInteger(samples.length), formatDecimal(percentile(samples, 0.5), 1), formatDecimal(percentile(samples, 0.95), 1),
+    formatDecimal(Math.min(...samples), 1), formatDecimal(Math.max(...samples), 1),
+    aim === null ? '—' : verdict(percentile(samples, 0.95), aim), answered,
+  ];
+  const answeredOf = (request) => `${formatInteger(reports.reduce((total, report) => total + report.requests[request].nonEmpty, 0))} of ${formatInteger(reports.length * first.requests[request].samples.length)} non-empty`;
+  const editSamples = pooled((report) => report.edits.samples);
+  const parseSamples = pooled((report) => report.baseline.parseMs);
+  const analysisSamples = pooled((report) => report.baseline.fullAnalysisMs);
+  const editsSent = reports.reduce((total, report) => total + report.edits.count, 0);
+  const editsPublished = reports.reduce((total, report) => total + report.edits.published, 0);
+  const editsWithDiagnostics = reports.reduce((total, report) => total + report.edits.withDiagnostics, 0);
+  const latencyTable = {
+    heading: `Latency at the client on ${first.document} (${formatInteger(first.documentLines)} lines), warm server, samples pooled over ${reports.length} round(s)`,
+    columns: ['request', 'samples', 'p50 ms', 'p95 ms', 'min ms', 'max ms', 'aim ms (p95)', 'answers'],
+    alignRight: [false, true, true, true, true, true, false, false],
+    rows: [
+      latencyRow('textDocument/hover', pooled((report) => report.requests.hover.samples), lspAims.requestP95Ms, answeredOf('hover')),
+      latencyRow('textDocument/definition', pooled((report) => report.requests.definition.samples), lspAims.requestP95Ms, answeredOf('definition')),
+      latencyRow('textDocument/references (with the declaration)', pooled((report) => report.requests.references.samples), lspAims.requestP95Ms, answeredOf('references')),
+      latencyRow(
+        'didChange (one character) → publishDiagnostics of that version', editSamples, lspAims.diagnosticsP95Ms,
+        `${formatInteger(editsPublished)} of ${formatInteger(editsSent)} published; ${formatInteger(editsWithDiagnostics)} with ≥ 1 diagnostic`,
+      ),
+      latencyRow('hover at a remote call just after each edit\'s diagnostics', pooled((report) => report.edits.hoverAfterEditSamples), lspAims.requestP95Ms, '—'),
+      latencyRow('baseline: full parse of the edited file, in process', parseSamples, null, '—'),
+      latencyRow('baseline: full parse + analysis (all rows) of the edited file, in process', analysisSamples, null, '—'),
+    ],
+  };
+  const ratioRow = (label, fraction) => [
+    label,
+    formatRatio(percentile(editSamples, fraction) / percentile(parseSamples, fraction)),
+    formatRatio(percentile(editSamples, fraction) / percentile(analysisSamples, fraction)),
+  ];
+  const ratioTable = {
+    heading: 'didChange → diagnostics against re-doing the whole file (below 1: faster than a full reparse)',
+    columns: ['edit latency', '÷ full parse', '÷ full parse + analysis'],
+    alignRight: [false, true, true],
+    rows: [ratioRow('p50', 0.5), ratioRow('p95', 0.95)],
+  };
+
+  const mib = (kib) => kib / 1024;
+  const rssAimMiB = lspAims.peakRssBytes / 2 ** 20;
+  const rssRow = (label, values, aim) => [
+    label, formatDecimal(values.median, 0), formatDecimal(values.min, 0), formatDecimal(values.max, 0),
+    aim === null ? '—' : `${values.max < rssAimMiB ? 'met' : 'missed'} (< ${formatInteger(lspAims.peakRssBytes / 1e6)} MB = ${formatDecimal(rssAimMiB, 0)} MiB)`,
+  ];
+  const cliRss = cliRuns.map((run) => run.usage?.peakRssKiB).filter((value) => typeof value === 'number');
+  const memoryTable = {
+    heading: 'Peak RSS of the server process (VmHWM of /proc/PID/status; its worker threads are inside it), MiB',
+    columns: ['when read', 'median', 'min', 'max', 'aim (max)'],
+    alignRight: [false, true, true, true, false],
+    rows: [
+      rssRow('cold server, before `shutdown` (after indexing all files)', figure((report) => mib(report.cold.memory.beforeShutdown.peakRssKiB)), true),
+      rssRow('cold server, after `shutdown` was answered (the graph saved)', figure((report) => mib(report.cold.memory.afterShutdown.peakRssKiB)), null),
+      rssRow('warm server, before `shutdown` (after the requests and edits)', figure((report) => mib(report.warm.memory.beforeShutdown.peakRssKiB)), true),
+      rssRow('warm server, after `shutdown` was answered (includes saving the graph)', figure((report) => mib(report.warm.memory.afterShutdown.peakRssKiB)), null),
+      ...(cliRss.length > 0 ? [rssRow('baseline: CLI cold graph build', summarise(cliRss.map(mib)), null)] : []),
+    ],
+  };
+
+  const oddities = [];
+  for (const report of reports) {
+    if (report.cold.files !== corpus.fileCount) oddities.push(`The cold server indexed ${report.cold.files} files; the corpus has ${corpus.fileCount}.`);
+    if (!/\b0 analysed\b/.test(report.warm.message)) oddities.push(`A warm start analysed files again: "${report.warm.message}".`);
+    if (report.edits.unanswered > 0) oddities.push(`${report.edits.unanswered} edit(s) got no diagnostics within 10 s.`);
+    if (report.warm.initialDiagnostics > 0) oddities.push(`${first.document} as it is on disk got ${report.warm.initialDiagnostics} diagnostic(s) on opening.`);
+    for (const start of [report.cold, report.warm]) {
+      if (start.memory.exitCode !== 0) oddities.push(`A server exited with ${start.memory.exitCode} after shutdown/exit.`);
+      if (start.memory.helpers.length > 0) {
+        oddities.push(`The server had helper processes: ${start.memory.helpers.map((helper) => `${helper.command} (peak ${formatDecimal(mib(helper.peakRssKiB), 0)} MiB)`).join(', ')}.`);
+      }
+    }
+  }
+  if (!first.warm.firstHoverAnswered) oddities.push('The first hover after start-up (a remote call) was answered with nothing.');
+  const busiest = Math.max(...loadAverages);
+  if (busiest > os.availableParallelism()) {
+    oddities.push(
+      `The machine was busy: the 1-minute load average was ${loadAverages.map((load) => formatDecimal(load, 2)).join(', ')} at the start of the rounds ` +
+        `on ${os.availableParallelism()} cores, so every figure here is inflated; the within-round ratios hold up better than the absolute times.`,
+    );
+  }
+  // Which edits were slowest (median over rounds), to point at what to look into.
+  const slowestEdits = first.edits.perEdit
+    .map((edit, index) => ({ ...edit, ms: summarise(reports.map((report) => report.edits.perEdit[index].ms ?? Infinity)).median }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5)
+    .map((edit) => `${edit.line + 1}:${edit.character + 1} \`${edit.lineText.length > 60 ? `${edit.lineText.slice(0, 57)}…` : edit.lineText}\` ${formatMs(edit.ms)} ms`)
+    .join('; ');
+  const positions = Object.entries(first.positions).map(([kind, count]) => `${count} ${kind}`).join(', ');
+  const threads = [...new Set(reports.flatMap((report) => [report.cold.memory.beforeShutdown.threads, report.warm.memory.beforeShutdown.threads]))].join('/');
+  return {
+    summary: [
+      `Corpus: ${corpus.displayPath} — ${corpus.fileCount} files, ${formatInteger(corpus.lineCount)} lines; ${reports.length} round(s), each a CLI cold build ` +
+        `and a cold and a warm start of a new server process. Stored graph: ${formatDecimal(first.cold.graphBytes / 2 ** 20, 1)} MiB after the cold start ` +
+        `(the CLI's: ${formatDecimal(cliRuns[0].graphBytes / 2 ** 20, 1)} MiB). 1-minute load average at the start of each round: ` +
+        `${loadAverages.map((load) => formatDecimal(load, 2)).join(', ')} on ${os.availableParallelism()} cores.`,
+    ],
+    tables: [startTable, latencyTable, ratioTable, memoryTable],
+    notes: [
+      `Commands, interleaved round by round: \`node ${displayPath(context.cliPath)} query CORPUS '${query}' --db /tmp/…\` with no database and again with it (the baselines), ` +
+        `then \`node out/bench/lspBench.js CORPUS /tmp/…/cpg.sqlite ${lspEditCount}\`, which deletes that graph, starts \`dist/server.js --stdio\` through ` +
+        '`test/support/lspClient.ts` with `initializationOptions: { databasePath }`, waits for the `ready` index status and shuts it down (the graph is saved), ' +
+        'then starts it again on the stored graph for the requests and edits. The server indexes with its default worker threads (one per core).',
+      'Every latency is taken in the client: request written → response read; didChange written → the `publishDiagnostics` carrying that document version read. ' +
+        'Before any request the document is opened (`didOpen`, as an editor does) and its first diagnostics awaited; one hover at a remote call comes next and ' +
+        'is reported apart (it pays for anything the server builds lazily); the measured requests follow, one at a time.',
+      `Request positions: ${positions} names in ${first.document}, chosen by a regular expression over the text (function bodies only: no heredocs, ` +
+        'strings, comments or `@` attributes), evenly spread over the file, the cursor in the middle of the name; the same 100 every run, for all three requests. ' +
+        `"Answers" counts non-empty results. Per kind, p95 of hover / definition / references in the first round: ${formatKindP95(first)}.`,
+      `Edits: ${lspEditCount} one-character edits (a letter or digit doubled on an indented code line, as \`bench/cpgBench.ts\` makes them, but not in \`@doc\` text), ` +
+        'each an incremental `didChange` followed by its undo; only the edit is counted. Between edit and undo one hover at the first remote call of the ' +
+        'positions is timed apart ("just after each edit"): the call-graph index must take in the edited file before it answers, ' +
+        'so this is what pointing at a call right after typing costs. The baseline parses the same edited texts with the same parser in the ' +
+        'lspBench process after the servers have stopped (three warm-up parses first); "parse + analysis" derives all the file\'s rows as a server without ' +
+        `incremental reparse would. The five slowest edits (line:column of the doubled character, median over rounds): ${slowestEdits}.`,
+      'Start-up and memory tables give the median, min and max over rounds; the aims of the start-up rows are judged on the median, the RSS aim on the maximum. ' +
+        `"÷ CLI baseline" is the median over rounds of the ratio within a round, cold start to the CLI's cold build, warm start to its warm open. Peak RSS: VmHWM read from /proc while the server runs (${threads} threads); ` +
+        'no helper processes were found unless noted below. The CLI\'s peak RSS: ' + `${context.resourceProbe.description}.`,
+    ],
+    oddities,
+  };
+}
+
+function formatKindP95(report) {
+  const kinds = Object.keys(report.positions);
+  return kinds
+    .map((kind) => `${kind} ${['hover', 'definition', 'references'].map((request) => formatDecimal(report.requests[request].p95ByKind[kind] ?? NaN, 1)).join(' / ')} ms`)
+    .join('; ');
+}
+
+/** The value at `fraction` of the sorted samples (nearest rank below), as lspBench and cpgBench compute it. */
+function percentile(values, fraction) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
 }
 
 // ---------------------------------------------------------------------------------------------------
