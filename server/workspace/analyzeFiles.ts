@@ -15,10 +15,12 @@ import { failedResponse, runTask } from './analyzeFile';
 import type { AnalysisTask, TaskResponses, WorkerResponse, WorkerStart } from './workerProtocol';
 
 /**
- * The analysis allocates many short-lived objects (trees, graphs, rows); a young generation
- * larger than V8's default makes its garbage collection markedly cheaper.
+ * The analysis allocates many short-lived objects (trees, graphs, rows), so the workers' young
+ * generation is set explicitly. Measured on the corpus with two workers (three interleaved runs
+ * each): 16 MB built the graph as fast as 96 MB (4.95-6.1 s against 4.9-5.7 s, within the noise)
+ * with a peak RSS of 348-387 MB instead of 414-468 MB; the language server must stay under 400.
  */
-const YOUNG_GENERATION_MB = 96;
+const YOUNG_GENERATION_MB = 16;
 
 export interface AnalysisOptions<K extends AnalysisTask> {
   readonly task: K;
