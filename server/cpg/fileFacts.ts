@@ -74,11 +74,14 @@ function graphKey(clause: FunctionClause, text: string): string {
 
 function clauseGraphs(clause: FunctionClause, key: string): ClauseGraphs {
   const controlFlow = buildControlFlow(clause);
+  const dataFlow = buildDataFlow(clause);
   return {
     complexity: controlFlow.complexity,
     controlFlow: encodeControlFlow(controlFlow),
-    dataFlow: encodeDataFlow(buildDataFlow(clause)),
+    dataFlow: encodeDataFlow(dataFlow),
     hash: fingerprintOf([key]),
+    // Kept as built: an editor's diagnostics read it right after the edit that built it.
+    decodedDataFlow: dataFlow,
   };
 }
 

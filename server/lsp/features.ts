@@ -31,6 +31,7 @@ import { definition, references } from '../ide/navigation';
 import { nodeAt } from '../ide/nodeAt';
 import type { Location as IdeLocation } from '../ide/positions';
 import { type DocumentSymbol as IdeSymbol, type SymbolKind as IdeSymbolKind, documentSymbols, workspaceSymbols } from '../ide/symbols';
+import type { DocumentSnapshot } from '../workspace/workspaceGraph';
 import type { WorkspaceSession } from './workspaceSession';
 
 export interface DocumentAt {
@@ -118,10 +119,8 @@ export class LanguageFeatures {
     }));
   }
 
-  /** Diagnostics of an open document, from the graphs its last update built. */
-  diagnostics(at: DocumentAt): Diagnostic[] {
-    const document = at.session.graph.document(at.path);
-    if (!document) return [];
+  /** Diagnostics of an open document's text as just parsed, its clause graphs from its cache. */
+  diagnostics(document: DocumentSnapshot, at: DocumentAt): Diagnostic[] {
     return diagnose(document, dataFlowFromCache(document.graphs, document.text)).map((found) => toDiagnostic(at, found));
   }
 

@@ -38,6 +38,7 @@ import {
 } from '../../common/lspProtocol';
 import { QueryError } from '../cpg/query';
 import { isElixirSource } from '../workspace/sourceFiles';
+import type { DocumentSnapshot } from '../workspace/workspaceGraph';
 import { LanguageFeatures } from './features';
 import { type Logger, connectionLogger } from './logger';
 import { WorkspaceSession } from './workspaceSession';
@@ -282,7 +283,7 @@ class ElixirScopeServer {
           this.pendingUpdates.delete(document.uri);
           return (this.documents.get(document.uri) ?? document).getText();
         },
-        () => this.publishDiagnostics(at, document.uri),
+        (snapshot) => this.publishDiagnostics(snapshot, at, document.uri),
       )
       .catch((error: unknown) => {
         this.pendingUpdates.delete(document.uri);
@@ -301,12 +302,12 @@ class ElixirScopeServer {
     void at.session.closeDocument(at.path).catch((error: unknown) => this.logger.error(`closing ${document.uri}: ${describeError(error)}`));
   }
 
-  private publishDiagnostics(at: Located, uri: string): void {
+  private publishDiagnostics(snapshot: DocumentSnapshot, at: Located, uri: string): void {
     if (!this.enabled.diagnostics) return;
     const document = this.documents.get(uri);
     if (!document) return;
     try {
-      const diagnostics = this.features.diagnostics(at);
+      const diagnostics = this.features.diagnostics(snapshot, at);
       void this.connection.sendDiagnostics({ uri, version: document.version, diagnostics });
     } catch (error) {
       this.logger.error(`diagnostics of ${uri}: ${describeError(error)}`);

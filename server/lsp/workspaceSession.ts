@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { IndexStatus } from '../../common/lspProtocol';
 import { type WorkspaceView, createWorkspaceView } from '../ide/workspaceView';
 import { readSourceFile } from '../workspace/sourceFiles';
-import type { RefreshSummary } from '../workspace/workspaceGraph';
+import type { DocumentSnapshot, RefreshSummary } from '../workspace/workspaceGraph';
 import { WorkspaceGraph, defaultDatabasePath } from '../workspace/workspaceGraph';
 import type { Logger } from './logger';
 
@@ -98,11 +98,10 @@ export class WorkspaceSession {
    * Applies an open document's text. `currentText` is read when the queued work runs, so a burst
    * of keystrokes made while earlier work was running costs one update, with the latest text.
    */
-  updateDocument<T>(relativePath: string, currentText: () => string, then: () => T): Promise<T> {
+  updateDocument(relativePath: string, currentText: () => string, onAnalysed: (document: DocumentSnapshot) => void): Promise<void> {
     return this.enqueue(async () => {
-      await this.graph.updateDocument(relativePath, currentText());
+      await this.graph.updateDocument(relativePath, currentText(), onAnalysed);
       this.markDirty(SAVE_DELAY_MS);
-      return then();
     });
   }
 

@@ -186,9 +186,10 @@ export class WorkspaceGraph {
 
   /**
    * Applies the current text of a file (unsaved editor contents, or a file changed on disk).
-   * `relativePath` uses forward slashes from the workspace root.
+   * `relativePath` uses forward slashes from the workspace root. `onAnalysed` sees the parsed
+   * document before its rows are written.
    */
-  async updateDocument(relativePath: string, text: string): Promise<DocumentUpdate> {
+  async updateDocument(relativePath: string, text: string, onAnalysed?: (document: DocumentSnapshot) => void): Promise<DocumentUpdate> {
     const parser = await this.ensureParser();
     const previous = this.documents.get(relativePath);
     const parseStart = performance.now();
@@ -206,6 +207,9 @@ export class WorkspaceGraph {
     const analysis = analyzeParsed(relativePath, text, parse, performance.now() - parseStart);
     const graphs = previous?.graphs ?? new ClauseGraphCache();
     this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs });
+    // What needs only this document (the editor's diagnostics) is served before the rows are
+    // derived and written: a keystroke's feedback should not wait for the database.
+    onAnalysed?.({ path: relativePath, text, parse, definitions: analysis.definitions, graphs });
 
     const file = fileRecord(relativePath, text, contentHash(text), Buffer.byteLength(text), parse, null);
     const summary = this.repository.writeFile(file, fileRows(analysis, graphs));
