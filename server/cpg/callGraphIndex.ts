@@ -50,6 +50,8 @@ interface FileEntry {
   readonly functions: Set<string>;
   /** `Mod.f/1` → `Mod.f/2` for each arity a default argument adds to a function. */
   readonly defaultArities: Map<string, string>;
+  /** The modules the file defines functions in. */
+  readonly modules: Set<string>;
 }
 
 const PUBLIC_KINDS = ['def', 'defmacro', 'defguard', 'defdelegate', 'defn'];
@@ -68,6 +70,8 @@ interface Linked {
 
 /** More changed files than this are linked again from scratch rather than patched in. */
 const PATCH_LIMIT = 8;
+/** When definitions change, more files calling into them than this are cheaper to link all. */
+const RELINK_FILE_LIMIT = 64;
 
 export class CallGraphIndex {
   private readonly files = new Map<number, FileEntry>();
@@ -109,21 +113,7 @@ export class CallGraphIndex {
   }
 
   private linkAll(): Linked {
-    const functions = new Set<string>();
-    const defaultArities = new Map<string, string>();
-    for (const entry of this.files.values()) {
-      for (const id of entry.functions) functions.add(id);
-      for (const [shorter, full] of entry.defaultArities) defaultArities.set(shorter, full);
-    }
-    const linked: Linked = {
-      byCaller: new Map(),
-      byTarget: new Map(),
-      defaultArities,
-      functions,
-      byFile: new Map(),
-      resolved: new Map(),
-      exportsOf: this.exportsLookup(),
-    };
+    const linked: Linked = { byCaller: new Map(), byTarget: new Map(), byFile: new Map(), resolved: new Map(), ...this.definitionsOfAllFiles() };
     // Files in id order, each file's calls in stored order: patching a file in keeps this order.
     for (const fileId of [...this.files.keys()].sort((a, b) => a - b)) {
       const calls = this.linkFile(linked, fileId, this.files.get(fileId)!);
@@ -178,6 +168,17 @@ export class CallGraphIndex {
     replaceFileCalls(linked.byTarget, fileId, old, calls, (call) => call.target);
   }
 
+  /** What the workspace defines, summed over its files: what linking a call reads. */
+  private definitionsOfAllFiles(): Pick<Linked, 'functions' | 'defaultArities' | 'exportsOf'> {
+    const functions = new Set<string>();
+    const defaultArities = new Map<string, string>();
+    for (const entry of this.files.values()) {
+      for (const id of entry.functions) functions.add(id);
+      for (const [shorter, full] of entry.defaultArities) defaultArities.set(shorter, full);
+    }
+    return { functions, defaultArities, exportsOf: this.exportsLookup() };
+  }
+
   private exportsLookup(): (module: string) => ReadonlySet<string> | undefined {
     const merged = new Map<string, Set<string>>();
     for (const entry of this.files.values()) {
@@ -208,29 +209,42 @@ export class CallGraphIndex {
     }
     const removed = [...this.files.keys()].filter((id) => !present.has(id));
     if (stale.length === 0 && removed.length === 0) return;
-    // An edit inside function bodies leaves what the workspace defines as it was: its file's
-    // calls are patched into the linked maps. Anything else links everything again.
-    let patchable = this.linked !== null && stale.length + removed.length <= PATCH_LIMIT;
-    for (const id of removed) {
-      if (this.files.get(id)!.functions.size > 0) patchable = false;
-      this.files.delete(id);
-    }
     // A few files (an edit) are read one by one; many (the first look) in one pass over each table.
     const rows = stale.length > PATCH_LIMIT ? this.readAll() : null;
+    // Modules whose definitions changed: calls into them may now resolve differently.
+    const affected = new Set<string>();
+    for (const id of removed) {
+      for (const module of this.files.get(id)!.modules) affected.add(module);
+      this.files.delete(id);
+    }
     for (const file of stale) {
       const calls = rows ? (rows.calls.get(file.id) ?? []) : this.readCalls(file.id);
       const functions = rows ? (rows.functions.get(file.id) ?? []) : this.readFunctions(file.id);
       const entry = fileEntry(file.path, file.hash, calls, functions);
       const previous = this.files.get(file.id);
-      if (!previous || !sameDefinitions(previous, entry)) patchable = false;
+      if (!previous || !sameDefinitions(previous, entry)) {
+        for (const module of [...(previous?.modules ?? []), ...entry.modules]) affected.add(module);
+      }
       this.files.set(file.id, entry);
     }
-    if (!patchable || !this.linked) {
+    if (this.linked === null || stale.length + removed.length > PATCH_LIMIT) {
       this.linked = null;
       return;
     }
-    for (const id of removed) this.patchFile(this.linked, id, undefined);
-    for (const file of stale) this.patchFile(this.linked, file.id, this.files.get(file.id));
+    const relink = new Set<number>([...removed, ...stale.map((file) => file.id)]);
+    if (affected.size > 0) {
+      // The definitions are summed up again (cheap), then every file with a call into an
+      // affected module is linked again; too many such files and a full link is as cheap.
+      for (const [fileId, entry] of this.files) {
+        if (!relink.has(fileId) && entry.calls.some((call) => callDependsOn(call, affected))) relink.add(fileId);
+        if (relink.size > RELINK_FILE_LIMIT) {
+          this.linked = null;
+          return;
+        }
+      }
+      this.linked = { ...this.linked, ...this.definitionsOfAllFiles(), resolved: new Map() };
+    }
+    for (const fileId of relink) this.patchFile(this.linked, fileId, this.files.get(fileId));
   }
 
   private readCalls(fileId: number): StoredCall[] {
@@ -292,8 +306,10 @@ function fileEntry(path: string, hash: string, calls: StoredCall[], functionRows
   const exports = new Map<string, Set<string>>();
   const functions = new Set<string>();
   const defaultArities = new Map<string, string>();
+  const modules = new Set<string>();
   for (const row of functionRows) {
     functions.add(row.function);
+    modules.add(row.module);
     const arities = JSON.parse(row.arities) as number[];
     for (const arity of arities.slice(0, -1)) defaultArities.set(`${row.module}.${row.name}/${arity}`, row.function);
     if (row.name === null || !PUBLIC_KINDS.includes(row.kind)) continue;
@@ -301,7 +317,7 @@ function fileEntry(path: string, hash: string, calls: StoredCall[], functionRows
     if (!keys) exports.set(row.module, (keys = new Set()));
     for (const arity of arities) keys.add(`${row.name}/${arity}`);
   }
-  return { hash, path, calls, exports, functions, defaultArities };
+  return { hash, path, calls, exports, functions, defaultArities, modules };
 }
 
 export function isInQuote(call: LinkedCall): boolean {
@@ -329,6 +345,16 @@ function importedSite(name: string, arity: number, candidates: readonly string[]
     delegate: false,
     inQuote: false,
   };
+}
+
+/** A call whose target could change when the definitions of `modules` change. */
+function callDependsOn(call: StoredCall, modules: ReadonlySet<string>): boolean {
+  if (call.kind === 'imported') {
+    if (call.candidates === null) return false;
+    for (const module of modules) if (call.candidates.includes(JSON.stringify(module))) return true;
+    return false;
+  }
+  return call.module !== null && modules.has(call.module);
 }
 
 /** Both files define the same functions with the same exports and default arities. */
