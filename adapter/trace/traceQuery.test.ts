@@ -117,6 +117,27 @@ test('stack: the calls open on a process at a time, innermost first', () => {
   assert.deepEqual((queryTrace(reader, { stack: { pid: '0.90.0', at: open.start + 1e9 } }) as StackFrame[]).map((frame) => frame.call), [open.call]);
 });
 
+test('stack: a call whose return has the same timestamp is open at its start', () => {
+  // The VM's clock can stamp a short call's call and return alike; `at` = its start must still
+  // show it (a stack asked for at a call's start is how the caller chain of that call is read).
+  const agent = new FakeAgent();
+  agent.call(client, DEPOSIT_1, [integer(1), integer(2)]);
+  agent.call(client, LOG, [binary('same instant')]);
+  agent.advance(-1000);
+  agent.return(client, atom('ok'));
+  agent.return(client, tuple(atom('ok'), integer(3)));
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-query-'));
+  const tracePath = path.join(directory, 'tie.estrace');
+  const writer = TraceWriter.create(tracePath, { command: 'mix run tie.exs', manifest });
+  writer.appendEventBatch(agent.payload(0));
+  writer.finish({ complete: true, endReason: 'the program ended', droppedEvents: 0, droppedFrames: 0, agentCounts: null });
+  const tie = TraceReader.open(tracePath);
+  const [log] = queryTrace(tie, { calls: 'Bank.log/1' }) as CallRecord[];
+  assert.equal(log.end, log.start, 'the call and its return share a timestamp');
+  const frames = queryTrace(tie, { stack: { pid: '0.90.0', at: log.start } }) as StackFrame[];
+  assert.deepEqual(frames.map((frame) => frame.clause), ['Bank.log/1#1', 'Bank.deposit/2#1']);
+});
+
 test('values_at: a binding\'s values, and a clause\'s arguments', () => {
   const values = queryTrace(reader, { values_at: 'Bank.deposit/2#1:1.0' }) as ValueRecord[];
   assert.deepEqual(values.map(({ pid, value }) => ({ pid, value })), [{ pid: '#PID<0.90.0>', value: '105' }]);

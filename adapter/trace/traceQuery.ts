@@ -360,6 +360,14 @@ function stackAt(context: QueryContext, process: string, at: number): StackFrame
       low = middle + 1;
     } else high = middle - 1;
   }
+  // A call that starts exactly at `at` is open then, even when its return carries the same time
+  // (the VM's clock can give a short call one timestamp for both): the stack is taken as of the
+  // first call among the events at `at`.
+  let firstCallAtTime = -1;
+  for (let position = last; position >= 0 && index.time[events[position]] === at; position--) {
+    if (index.type[events[position]] === EventType.call) firstCallAtTime = position;
+  }
+  if (firstCallAtTime !== -1) last = firstCallAtTime;
   let innermost = 0;
   for (let position = last; position >= 0; position--) {
     const event = events[position];
