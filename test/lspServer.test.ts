@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import test from 'node:test';
 import type { IndexStatus } from '../common/lspProtocol';
 import { repoRoot } from './support/corpus';
@@ -252,6 +253,33 @@ test('a query names its folder by the folder URI or by a file in it', async () =
       assert.equal(result.length, 2, folder);
     }
     await assert.rejects(server.connection.sendRequest('elixirScope/query', { query, folder: 'file:///no/such/folder' }), /No open workspace folder holds file:\/\/\/no\/such\/folder/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a multi-root workspace: one graph per folder, each request answered from its own', async () => {
+  const first = copyFixture();
+  const second = copyFixture();
+  // The second folder's Cart.total has a third caller the first folder does not have.
+  fs.writeFileSync(path.join(second, 'lib', 'shop', 'extra.ex'), 'defmodule Shop.Extra do\n  def total(cart), do: Shop.Cart.total(cart)\nend\n');
+  const server = await startServer(first, { extraFolders: [second] });
+  try {
+    const status = await server.waitForStatus((entry) => entry.state === 'ready' && entry.files === 9);
+    assert.equal(status.files, 9, 'both folders are indexed: 4 + 5 files');
+    const callersIn = async (folder: string) => {
+      const { result } = (await server.connection.sendRequest('elixirScope/query', { query: { callers: 'Shop.Cart.total/1' }, folder: pathToFileURL(folder).href })) as { result: { caller: string }[] };
+      return result.map((site) => site.caller).sort();
+    };
+    assert.deepEqual(await callersIn(first), ['Shop.Cart.receipt/1#1', 'Shop.Checkout.handle_call/3#1']);
+    assert.deepEqual(await callersIn(second), ['Shop.Cart.receipt/1#1', 'Shop.Checkout.handle_call/3#1', 'Shop.Extra.total/1#1']);
+    // A definition asked in the second folder lands in the second folder.
+    const uri = pathToFileURL(path.join(second, 'lib', 'shop', 'extra.ex')).href;
+    server.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'elixir', version: 1, text: fs.readFileSync(path.join(second, 'lib', 'shop', 'extra.ex'), 'utf8') } });
+    const found = (await server.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 1, character: 35 } })) as { uri: string }[];
+    assert.deepEqual(found.map((location) => location.uri), [pathToFileURL(path.join(second, 'lib', 'shop', 'cart.ex')).href]);
+    const symbols = (await server.connection.sendRequest('workspace/symbol', { query: 'Shop.Extra' })) as { location: { uri: string } }[];
+    assert.ok(symbols.length > 0 && symbols.every((symbol) => symbol.location.uri.startsWith(pathToFileURL(second).href)));
   } finally {
     await server.stop();
   }

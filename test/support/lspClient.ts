@@ -41,6 +41,8 @@ export interface StartOptions {
   /** Advertise `window.workDoneProgress` (VS Code does). */
   readonly progress?: boolean;
   readonly serverPath?: string;
+  /** More workspace folders after `root` (a multi-root workspace). */
+  readonly extraFolders?: readonly string[];
 }
 
 export async function startServer(root: string, options: StartOptions = {}): Promise<ServerHandle> {
@@ -79,10 +81,11 @@ export async function startServer(root: string, options: StartOptions = {}): Pro
   connection.listen();
 
   const rootUri = pathToFileURL(root).href;
+  const folders = [root, ...(options.extraFolders ?? [])].map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) }));
   const initializeResult = (await connection.sendRequest('initialize', {
     processId: process.pid,
     rootUri,
-    workspaceFolders: [{ uri: rootUri, name: path.basename(root) }],
+    workspaceFolders: folders,
     initializationOptions: options.initializationOptions ?? { databasePath: null },
     capabilities: {
       window: { workDoneProgress: options.progress ?? true },
