@@ -66,7 +66,7 @@ export const FEATURES: Readonly<Record<FeatureName, FeatureDescription>> = {
     elixirLsProvides: false,
   },
   diagnostics: {
-    description: 'Syntax errors found while parsing (ElixirLS reports the compiler\'s own diagnostics).',
+    description: "Diagnostics the graph proves, in the compiler's words: variables bound and never used, clauses an earlier clause always matches (ElixirLS reports the compiler's own warnings, these among them).",
     elixirLsProvides: true,
   },
 };
