@@ -104,6 +104,8 @@ class RecordingSession {
   private rejectedConnections = 0;
   private stopRequested = false;
   private finished = false;
+  /** `done` has been resolved or rejected. */
+  private settled = false;
   private readonly flushTimer: NodeJS.Timeout;
 
   constructor(
@@ -226,6 +228,7 @@ class RecordingSession {
       agentCounts: this.goodbyeCounts,
     });
     void this.worker.terminate();
+    this.settled = true;
     this.resolveDone({
       tracePath: this.tracePath,
       complete,
@@ -243,16 +246,21 @@ class RecordingSession {
     try {
       step();
     } catch (error) {
-      if (this.finished) return;
-      this.finished = true;
       clearInterval(this.flushTimer);
-      try {
-        this.writer.abandon();
-      } catch {
-        // The file is already failing; the first error is the one to report.
+      if (!this.finished) {
+        this.finished = true;
+        try {
+          this.writer.abandon();
+        } catch {
+          // The file is already failing; the first error is the one to report.
+        }
       }
       void this.worker.terminate();
-      this.rejectDone(error as Error);
+      // Also when finishing itself failed: a caller waiting on `done` must hear why, not hang.
+      if (!this.settled) {
+        this.settled = true;
+        this.rejectDone(error as Error);
+      }
     }
   }
 
