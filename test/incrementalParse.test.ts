@@ -71,6 +71,39 @@ test('a clause reparsed on its own splices into the same tree a full parse build
   assert.ok(spliced > fellBack, `only ${spliced} of ${spliced + fellBack} edits took the clause path`);
 });
 
+test('an edit that repairs a clause the previous edit broke splices into the same tree a full parse builds', { timeout: 180_000 }, (t) => {
+  // Typing goes through broken states: `do` becomes `ddo`, then `do` again. The break needs a
+  // full parse; the repair, whose clause parses cleanly again, must give the full parse's tree.
+  const root = elixirCorpusRoot();
+  const random = seededRandom(0x5e9a1);
+  const files = corpusFiles(root, ['.ex']).filter(() => random() < 0.4).slice(0, 40);
+  let repairs = 0;
+  let spliced = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    const clean = parser.parse(text);
+    if (clean.errors.length > 0) continue;
+    const cleanDefinitions = findDefinitions(clean.forms, (node) => text.slice(node.start, node.end));
+    const bodies = cleanDefinitions.functions.filter((clause) => clause.body !== null && clause.node.end - clause.node.start > 20);
+    for (let round = 0; round < 10 && bodies.length > 0; round++) {
+      const clause = bodies[Math.floor(random() * bodies.length)]!;
+      const broken = randomBreakInside(text, clause.node, random);
+      const brokenParse = parser.parse(broken);
+      if (brokenParse.errors.length === 0) continue;
+      repairs++;
+      const brokenDefinitions = findDefinitions(brokenParse.forms, (node) => broken.slice(node.start, node.end));
+      const result = reparseClause(parser, broken, brokenParse, brokenDefinitions, text, textChange(broken, text)!);
+      if (result === null) continue;
+      spliced++;
+      const expected = parser.parse(text);
+      assert.equal(treeText(result.forms), treeText(expected.forms), `${file}: repair at ${clause.line}`);
+      assert.deepEqual(result.errors, expected.errors);
+    }
+  }
+  t.diagnostic(`${repairs} repairs of broken clauses, ${spliced} spliced, ${repairs - spliced} fell back to a full parse`);
+  assert.ok(repairs > 100 && spliced > repairs / 4, `${spliced} of ${repairs} repairs took the clause path`);
+});
+
 test('edits that cannot be confined to a clause fall back to a full parse', () => {
   const text = 'defmodule A do\n  def f(x) do\n    x + 1\n  end\n\n  @doc """\n  Two.\n  """\n  def g, do: 2\nend\n';
   const reparse = (edited: string) => {
@@ -103,6 +136,20 @@ function randomEditInside(text: string, node: Pick<AstNode, 'start' | 'end'>, ra
   const lineEnd = text.indexOf('\n', start);
   if (lineEnd === -1 || lineEnd >= node.end - 1) return `${text.slice(0, start)} ${text.slice(start)}`;
   return `${text.slice(0, lineEnd)}\n${text.slice(lineEnd)}`;
+}
+
+/** An edit that leaves a syntax error inside the clause: a keyword doubled, a bracket or quote added. */
+function randomBreakInside(text: string, node: Pick<AstNode, 'start' | 'end'>, random: () => number): string {
+  const inside = text.slice(node.start, node.end);
+  const keywords = [...inside.matchAll(/\b(do|end|fn|->)\b/g)].filter((match) => match.index! > 0 && match.index! + match[0].length < inside.length - 1);
+  if (keywords.length > 0 && random() < 0.6) {
+    const match = keywords[Math.floor(random() * keywords.length)]!;
+    const at = node.start + match.index!;
+    return `${text.slice(0, at)}${match[0][0]}${text.slice(at)}`;
+  }
+  const at = node.start + 1 + Math.floor(random() * Math.max(1, node.end - node.start - 2));
+  const junk = ['(', '[', '"', '{', ' do'][Math.floor(random() * 5)]!;
+  return `${text.slice(0, at)}${junk}${text.slice(at)}`;
 }
 
 function treeText(forms: readonly AstNode[]): string {

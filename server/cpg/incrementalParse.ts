@@ -9,12 +9,12 @@
  * the same on its own as inside its module, as long as the edit stays strictly inside it.
  *
  * When that cannot be guaranteed the answer is `null` and the caller parses the whole file:
- * the previous parse had syntax errors, the edit touches a clause's first or last token or lies
+ * the previous parse had syntax errors outside the edited clause, the edit touches a clause's first or last token or lies
  * outside every clause, the clause holds other definitions, the edited text no longer parses as
  * exactly one clause of the same form, or other code shares a line with the clause.
  */
 import { LineIndex } from '../../common/lineIndex';
-import { type AstNode, blockExpressions, childrenOf, isCall, keywordValue } from '../syntax/ast';
+import { type AstNode, type SyntaxError, blockExpressions, childrenOf, isCall, keywordValue } from '../syntax/ast';
 import type { ElixirParser, ParseResult } from '../syntax/parser';
 import type { FileDefinitions } from './definitions';
 
@@ -56,9 +56,11 @@ export function reparseClause(
   after: string,
   change: TextChange,
 ): ParseResult | null {
-  if (previous.errors.length > 0) return null;
   const target = editedClauseNode(definitions, change);
   if (target === null) return null;
+  // A file with syntax errors is only spliced when the edit repairs them: every error lies in
+  // the clause being edited, which then parses cleanly on its own (checked below).
+  if (!previous.errors.every((error) => errorInside(previous, error, target))) return null;
 
   const lineStart = before.lastIndexOf('\n', target.start - 1) + 1;
   if (before.slice(lineStart, target.start).trim() !== '') return null;
@@ -77,6 +79,12 @@ export function reparseClause(
     return null;
   }
   return { forms: previous.forms, errors: [], lines };
+}
+
+function errorInside(parse: ParseResult, error: SyntaxError, node: AstNode): boolean {
+  const start = parse.lines.offsetOfElixirPosition({ line: error.line, column: error.column });
+  const end = parse.lines.offsetOfElixirPosition({ line: error.endLine, column: error.endColumn });
+  return start !== undefined && end !== undefined && node.start < start && end < node.end;
 }
 
 interface Shift {
