@@ -101,12 +101,27 @@ class ElixirScopeServer {
       this.guard('references', null, (params) => this.withDocument(params, (at) => this.features.references(at, params.position, params.context.includeDeclaration))),
     );
     connection.onDocumentSymbol(this.guard('documentSymbol', null, (params) => this.withDocument(params, (at) => this.features.documentSymbols(at))));
-    connection.onWorkspaceSymbol(this.guard('workspaceSymbol', [], (params) => this.features.workspaceSymbols([...this.sessions.values()], params.query)));
+    connection.onWorkspaceSymbol(
+      this.guard('workspaceSymbol', [], async (params) => {
+        await this.documentsSettled();
+        return this.features.workspaceSymbols([...this.sessions.values()], params.query);
+      }),
+    );
     connection.languages.callHierarchy.onPrepare(
       this.guard('prepareCallHierarchy', null, (params) => this.withDocument(params, (at) => this.features.prepareCallHierarchy(at, params.position))),
     );
-    connection.languages.callHierarchy.onIncomingCalls(this.guard('incomingCalls', null, (params) => this.features.incomingCalls(this.sessionsByRoot(), params.item)));
-    connection.languages.callHierarchy.onOutgoingCalls(this.guard('outgoingCalls', null, (params) => this.features.outgoingCalls(this.sessionsByRoot(), params.item)));
+    connection.languages.callHierarchy.onIncomingCalls(
+      this.guard('incomingCalls', null, async (params) => {
+        await this.documentsSettled();
+        return this.features.incomingCalls(this.sessionsByRoot(), params.item);
+      }),
+    );
+    connection.languages.callHierarchy.onOutgoingCalls(
+      this.guard('outgoingCalls', null, async (params) => {
+        await this.documentsSettled();
+        return this.features.outgoingCalls(this.sessionsByRoot(), params.item);
+      }),
+    );
     connection.onCodeLens(this.guard('codeLens', null, (params) => this.withDocument(params, (at) => this.features.codeLenses(at))));
 
     connection.onRequest(LspMethod.nodeAt, (params: TextDocumentPositionParams): Promise<NodeAtResult | null> =>
@@ -116,7 +131,7 @@ class ElixirScopeServer {
       this.custom('functionGraph', () => this.withDocument(params, (at) => this.features.functionGraph(at, params.position, params.textDocument.uri))),
     );
     connection.onRequest(LspMethod.query, async (params: QueryParams): Promise<QueryResult> => {
-      await Promise.all([...this.documentUpdates.values()].map((update) => update.catch(() => undefined)));
+      await this.documentsSettled();
       return this.custom('query', () => this.query(params));
     });
     connection.onRequest(LspMethod.reindex, async (): Promise<IndexStatus> => {
@@ -392,8 +407,23 @@ class ElixirScopeServer {
   private async withDocument<T>(params: { textDocument: { uri: string } }, feature: (at: Located) => T): Promise<T | null> {
     const at = this.locate(params.textDocument.uri);
     if (!at) return null;
-    await this.documentUpdates.get(params.textDocument.uri)?.catch(() => undefined);
+    await this.documentsSettled();
     return feature(at);
+  }
+
+  /**
+   * Waits until every open document's latest text is in the graph (analysed and written): an
+   * answer about one file may read another's rows (callers, symbols, a definition elsewhere).
+   */
+  private async documentsSettled(): Promise<void> {
+    if (this.documentUpdates.size === 0) return;
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) session.beginWaiting();
+    try {
+      await Promise.all([...this.documentUpdates.values()].map((update) => update.catch(() => undefined)));
+    } finally {
+      for (const session of sessions) session.endWaiting();
+    }
   }
 
   private sessionsByRoot(): ReadonlyMap<string, WorkspaceSession> {

@@ -19,6 +19,8 @@ import type { Logger } from './logger';
 const BATCH_REFRESH_THRESHOLD = 24;
 /** Edits are saved to disk this long after the last one; shutting down saves at once. */
 const SAVE_DELAY_MS = 2000;
+/** A document's rows are written this long after its last keystroke's analysis. */
+const WRITE_DELAY_MS = 10;
 
 export interface SessionOptions {
   readonly root: string;
@@ -37,6 +39,10 @@ export class WorkspaceSession {
   private dirty = false;
   private status: IndexStatus = { state: 'starting', done: 0, total: 0, files: 0, message: '' };
   private disposed = false;
+  /** Requests waiting for documents to be written (`beginWaiting`). */
+  private waitingRequests = 0;
+  /** Documents analysed but not written yet, with the timer that writes them. */
+  private readonly pendingWrites = new Map<string, { timer: NodeJS.Timeout | undefined; written: Promise<void>; settle: () => void }>();
 
   private constructor(
     readonly root: string,
@@ -99,14 +105,59 @@ export class WorkspaceSession {
    * of keystrokes made while earlier work was running costs one update, with the latest text.
    */
   updateDocument(relativePath: string, currentText: () => string, onAnalysed: (document: DocumentSnapshot) => void): Promise<void> {
-    return this.enqueue(async () => {
-      await this.graph.updateDocument(relativePath, currentText(), onAnalysed);
-      this.markDirty(SAVE_DELAY_MS);
+    const analysed = this.enqueue(async () => {
+      const result = await this.graph.analyzeDocument(relativePath, currentText());
+      if (result) onAnalysed(result.document);
     });
+    // The rows are written once typing pauses: a keystroke that follows at once is analysed
+    // first, and one write serves both. Requests about the document wait for the write.
+    return analysed.then(() => this.writeSoon(relativePath));
+  }
+
+  private writeSoon(relativePath: string): Promise<void> {
+    let pending = this.pendingWrites.get(relativePath);
+    if (!pending) {
+      let settle!: () => void;
+      const written = new Promise<void>((resolve) => (settle = resolve));
+      pending = { timer: undefined, written, settle };
+      this.pendingWrites.set(relativePath, pending);
+    }
+    clearTimeout(pending.timer);
+    if (this.waitingRequests > 0) void this.flushWrite(relativePath);
+    else pending.timer = setTimeout(() => void this.flushWrite(relativePath), WRITE_DELAY_MS);
+    return pending.written;
+  }
+
+  /**
+   * A request waits for the documents: their pending writes run now rather than after the pause,
+   * and so do writes scheduled until `endWaiting`.
+   */
+  beginWaiting(): void {
+    this.waitingRequests++;
+    for (const path of [...this.pendingWrites.keys()]) void this.flushWrite(path);
+  }
+
+  endWaiting(): void {
+    this.waitingRequests--;
+  }
+
+  /** Queues the pending write of a document now; resolves once it is written. */
+  private flushWrite(relativePath: string): Promise<void> {
+    const pending = this.pendingWrites.get(relativePath);
+    if (!pending) return Promise.resolve();
+    clearTimeout(pending.timer);
+    this.pendingWrites.delete(relativePath);
+    const done = this.enqueue(() => {
+      if (this.graph.writeDocument(relativePath)) this.markDirty(SAVE_DELAY_MS);
+    });
+    // A failed write is logged by the queue; whoever waits for it must not wait forever.
+    void done.finally(pending.settle).catch(() => undefined);
+    return done.catch(() => undefined);
   }
 
   /** The editor closed a document: from now on the disk's text is the truth again. */
   closeDocument(relativePath: string): Promise<void> {
+    void this.flushWrite(relativePath);
     return this.enqueue(async () => {
       this.graph.closeDocument(relativePath);
       const { analysed, removed } = await this.graph.syncFiles([relativePath]);
@@ -152,6 +203,7 @@ export class WorkspaceSession {
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
+    await Promise.all([...this.pendingWrites.keys()].map((path) => this.flushWrite(path)));
     this.disposed = true;
     await this.queue.catch(() => undefined);
     this.saveNow();

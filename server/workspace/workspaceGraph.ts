@@ -17,10 +17,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import type { FileDefinitions } from '../cpg/definitions';
-import { analyzeParsed } from '../cpg/fileAnalysis';
+import { type FileAnalysis, analyzeParsed } from '../cpg/fileAnalysis';
 import { ClauseGraphCache, fileRows } from '../cpg/fileFacts';
 import { reparseClause, textChange } from '../cpg/incrementalParse';
-import { GraphRepository, type OpenOutcome } from '../cpg/repository';
+import { GraphRepository, type OpenOutcome, type WriteSummary } from '../cpg/repository';
 import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
 import { analyzeFiles } from './analyzeFiles';
 import { contentHash, fileRecord, graphOnDisk } from './analyzeFile';
@@ -85,6 +85,8 @@ interface OpenDocument {
   readonly parse: ParseResult;
   readonly definitions: FileDefinitions;
   readonly graphs: ClauseGraphCache;
+  /** The analysis of `text` while its rows are not written yet (`analyzeDocument` without `writeDocument`). */
+  unwritten: FileAnalysis | null;
 }
 
 export class WorkspaceGraph {
@@ -190,14 +192,29 @@ export class WorkspaceGraph {
    * document before its rows are written.
    */
   async updateDocument(relativePath: string, text: string, onAnalysed?: (document: DocumentSnapshot) => void): Promise<DocumentUpdate> {
+    const analysed = await this.analyzeDocument(relativePath, text);
+    if (analysed === null) return { reparsed: 'none', clausesWritten: 0, clausesKept: 0, rowsWritten: 0 };
+    // What needs only this document (the editor's diagnostics) is served before the rows are
+    // derived and written: a keystroke's feedback should not wait for the database.
+    onAnalysed?.(analysed.document);
+    const summary = this.writeDocument(relativePath) ?? { clausesWritten: 0, clausesKept: 0, rowsWritten: 0 };
+    return { reparsed: analysed.reparsed, ...summary };
+  }
+
+  /**
+   * The first half of `updateDocument`: parses and analyses the text and keeps it as the
+   * document, without writing its rows; `null` when the text is unchanged. `writeDocument`
+   * writes them, so a burst of edits can be written once, after the last.
+   */
+  async analyzeDocument(relativePath: string, text: string): Promise<{ reparsed: 'clause' | 'file'; document: DocumentSnapshot } | null> {
     const parser = await this.ensureParser();
     const previous = this.documents.get(relativePath);
     const parseStart = performance.now();
     let parse: ParseResult | null = null;
-    let reparsed: DocumentUpdate['reparsed'] = 'file';
+    let reparsed: 'clause' | 'file' = 'file';
     if (previous) {
       const change = textChange(previous.text, text);
-      if (change === null) return { reparsed: 'none', clausesWritten: 0, clausesKept: 0, rowsWritten: 0 };
+      if (change === null) return null;
       parse = reparseClause(parser, previous.text, previous.parse, previous.definitions, text, change);
       if (parse !== null) reparsed = 'clause';
       // A failed splice may have left the previous tree half-moved: it must not be used again.
@@ -206,14 +223,18 @@ export class WorkspaceGraph {
     parse ??= parser.parse(text);
     const analysis = analyzeParsed(relativePath, text, parse, performance.now() - parseStart);
     const graphs = previous?.graphs ?? new ClauseGraphCache();
-    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs });
-    // What needs only this document (the editor's diagnostics) is served before the rows are
-    // derived and written: a keystroke's feedback should not wait for the database.
-    onAnalysed?.({ path: relativePath, text, parse, definitions: analysis.definitions, graphs });
+    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs, unwritten: analysis });
+    return { reparsed, document: { path: relativePath, text, parse, definitions: analysis.definitions, graphs } };
+  }
 
-    const file = fileRecord(relativePath, text, contentHash(text), Buffer.byteLength(text), parse, null);
-    const summary = this.repository.writeFile(file, fileRows(analysis, graphs));
-    return { reparsed, ...summary };
+  /** Writes the rows of a document analysed since its last write; `null` when there is nothing to write. */
+  writeDocument(relativePath: string): WriteSummary | null {
+    const document = this.documents.get(relativePath);
+    const analysis = document?.unwritten;
+    if (!document || !analysis) return null;
+    document.unwritten = null;
+    const file = fileRecord(relativePath, analysis.text, contentHash(analysis.text), Buffer.byteLength(analysis.text), analysis.parse, null);
+    return this.repository.writeFile(file, fileRows(analysis, document.graphs));
   }
 
   /** The editor text of an open document as last applied by `updateDocument`, with its parse. */
@@ -272,6 +293,7 @@ export class WorkspaceGraph {
   }
 
   renameDocument(from: string, to: string): boolean {
+    this.writeDocument(from);
     const document = this.documents.get(from);
     this.documents.delete(from);
     if (document) this.documents.set(to, document);
@@ -280,6 +302,7 @@ export class WorkspaceGraph {
 
   /** Writes the stored graph, if it has a place; returns its size in bytes. */
   save(): number {
+    for (const path of this.documents.keys()) this.writeDocument(path);
     const target = this.options.databasePath;
     const bytes = this.repository.export();
     if (target === null) return bytes.length;
