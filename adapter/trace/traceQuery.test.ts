@@ -138,6 +138,31 @@ test('stack: a call whose return has the same timestamp is open at its start', (
   assert.deepEqual(frames.map((frame) => frame.clause), ['Bank.log/1#1', 'Bank.deposit/2#1']);
 });
 
+test('stack: a traced event stored out of time order does not hide the calls open at a time', () => {
+  // The tracer stamps a receive when it happened but the event is stored when the tracer handles
+  // it, after calls the process made in the meantime: a process's events are not in time order.
+  const agent = new FakeAgent();
+  agent.call(client, LOG, [binary('before')]);
+  agent.return(client, atom('ok'));
+  agent.advance(60_000);
+  agent.receive(client, atom('late'));
+  agent.advance(-61_000);
+  agent.call(client, DEPOSIT_1, [integer(1), integer(2)]);
+  agent.return(client, tuple(atom('ok'), integer(3)));
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-query-'));
+  const tracePath = path.join(directory, 'late.estrace');
+  const writer = TraceWriter.create(tracePath, { command: 'mix run late.exs', manifest });
+  writer.appendEventBatch(agent.payload(0));
+  writer.finish({ complete: true, endReason: 'the program ended', droppedEvents: 0, droppedFrames: 0, agentCounts: null });
+  const late = TraceReader.open(tracePath);
+  const [deposit] = queryTrace(late, { calls: 'Bank.deposit/2' }) as CallRecord[];
+  const timeline = queryTrace(late, { timeline: '0.90.0' }) as TimelineRecord[];
+  assert.ok(timeline[2]!.type === 'receive' && timeline[2]!.time > deposit.end!, 'the receive is stored before the deposit but stamped after it');
+  assert.deepEqual((queryTrace(late, { stack: { pid: '0.90.0', at: deposit.start } }) as StackFrame[]).map((frame) => frame.clause), ['Bank.deposit/2#1']);
+  assert.deepEqual((queryTrace(late, { stack: { pid: '0.90.0', at: deposit.start + 500 } }) as StackFrame[]).map((frame) => frame.clause), ['Bank.deposit/2#1']);
+  assert.deepEqual(queryTrace(late, { stack: { pid: '0.90.0', at: deposit.end! } }), []);
+});
+
 test('values_at: a binding\'s values, and a clause\'s arguments', () => {
   const values = queryTrace(reader, { values_at: 'Bank.deposit/2#1:1.0' }) as ValueRecord[];
   assert.deepEqual(values.map(({ pid, value }) => ({ pid, value })), [{ pid: '#PID<0.90.0>', value: '105' }]);

@@ -346,53 +346,55 @@ function messagesBetween(context: QueryContext, from: string | null, to: string 
 function stackAt(context: QueryContext, process: string, at: number): StackFrame[] {
   const pids = context.resolveProcess(process);
   if (pids.length !== 1) throw new TraceQueryError(`"${process}" names ${pids.length} processes; give one pid, e.g. "${context.pidText(pids[0])}"`);
-  const pid = pids[0];
   const { index } = context;
-  const events = postings(index.pidStart, index.pidEvents, pid);
-  // The last event of the process at or before `at`, then back to its last call, return or raise.
-  let low = 0;
-  let high = events.length - 1;
-  let last = -1;
+  const innermost = innermostOpenCall(index, pids[0], at);
+  const frames: StackFrame[] = [];
+  for (let callIndex = innermost; callIndex !== -1; callIndex = parentCall(index, pids[0], callIndex)) {
+    const event = index.callEvent[callIndex];
+    frames.push({ call: index.call[event], clause: context.nodeId(index.node[event]) ?? '?', start: index.time[event], args: listItems(context.value(event)).map((item) => inspectTerm(item)) });
+  }
+  return frames;
+}
+
+/**
+ * The call-table position of the innermost call open on `pid` at time `at`, or -1.
+ *
+ * Read from the process's calls, not from its events: a traced event (a receive, a send) is
+ * stamped when it happened but stored when the tracer got to it, so a process's events are not
+ * in time order, while its calls, stamped and stored by the process itself, are (call IDs grow
+ * with time). A call that starts exactly at `at` is open then, even when its return carries the
+ * same time (the VM's clock can give a short call one timestamp for both): a stack asked for at
+ * a call's start is how that call's caller chain is read.
+ */
+function innermostOpenCall(index: TraceIndex, pid: number, at: number): number {
+  if (pid + 1 >= index.pidCallStart.length) return -1;
+  const first = index.pidCallStart[pid];
+  // The last call that started at or before `at`, then back to the first of those starting at `at`.
+  let low = first;
+  let high = index.pidCallStart[pid + 1] - 1;
+  let candidate = -1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
-    if (index.time[events[middle]] <= at) {
-      last = middle;
+    if (index.time[index.callEvent[middle]] <= at) {
+      candidate = middle;
       low = middle + 1;
     } else high = middle - 1;
   }
-  // A call that starts exactly at `at` is open then, even when its return carries the same time
-  // (the VM's clock can give a short call one timestamp for both): the stack is taken as of the
-  // first call among the events at `at`.
-  let firstCallAtTime = -1;
-  for (let position = last; position >= 0 && index.time[events[position]] === at; position--) {
-    if (index.type[events[position]] === EventType.call) firstCallAtTime = position;
+  while (candidate > first && index.time[index.callEvent[candidate - 1]] === at) candidate--;
+  // The candidate and its callers are open unless they ended by `at`.
+  for (let callIndex = candidate; callIndex !== -1; callIndex = parentCall(index, pid, callIndex)) {
+    const end = index.callEnd[callIndex];
+    const startedAt = index.time[index.callEvent[callIndex]] === at;
+    if (end === -1 || index.time[end] > at || startedAt) return callIndex;
   }
-  if (firstCallAtTime !== -1) last = firstCallAtTime;
-  let innermost = 0;
-  for (let position = last; position >= 0; position--) {
-    const event = events[position];
-    const type = index.type[event];
-    if (type === EventType.call) {
-      innermost = index.call[event];
-      break;
-    }
-    if (type === EventType.return || type === EventType.raise) {
-      const callIndex = findCall(index, pid, index.call[event]);
-      innermost = callIndex === -1 ? 0 : index.callParent[callIndex];
-      break;
-    }
-  }
-  const frames: StackFrame[] = [];
-  const seen = new Set<number>();
-  for (let callId = innermost; callId !== 0 && !seen.has(callId); ) {
-    seen.add(callId);
-    const callIndex = findCall(index, pid, callId);
-    if (callIndex === -1) break;
-    const event = index.callEvent[callIndex];
-    frames.push({ call: callId, clause: context.nodeId(index.node[event]) ?? '?', start: index.time[event], args: listItems(context.value(event)).map((item) => inspectTerm(item)) });
-    callId = index.callParent[callIndex];
-  }
-  return frames;
+  return -1;
+}
+
+/** The caller's call-table position, or -1; a caller always has a smaller call ID, so a corrupt trace cannot loop. */
+function parentCall(index: TraceIndex, pid: number, callIndex: number): number {
+  const parent = index.callParent[callIndex];
+  const parentIndex = parent === 0 ? -1 : findCall(index, pid, parent);
+  return parentIndex < callIndex ? parentIndex : -1;
 }
 
 function timelineOf(context: QueryContext, process: string, limit: number): TimelineRecord[] {
