@@ -88,6 +88,15 @@ function recordScenario(): TraceReader {
 
 const reader = recordScenario();
 
+/** A complete trace of everything `agent` emitted, in one batch. */
+function finishedTrace(agent: FakeAgent, name: string): TraceReader {
+  const tracePath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-query-')), `${name}.estrace`);
+  const writer = TraceWriter.create(tracePath, { command: `mix run ${name}.exs`, manifest });
+  writer.appendEventBatch(agent.payload(0));
+  writer.finish({ complete: true, endReason: 'the program ended', droppedEvents: 0, droppedFrames: 0, agentCounts: null });
+  return TraceReader.open(tracePath);
+}
+
 test('calls: every call of any clause, paired with its return or raise', () => {
   const calls = queryTrace(reader, { calls: 'Bank.deposit/2' }) as CallRecord[];
   assert.deepEqual(
@@ -126,12 +135,7 @@ test('stack: a call whose return has the same timestamp is open at its start', (
   agent.advance(-1000);
   agent.return(client, atom('ok'));
   agent.return(client, tuple(atom('ok'), integer(3)));
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-query-'));
-  const tracePath = path.join(directory, 'tie.estrace');
-  const writer = TraceWriter.create(tracePath, { command: 'mix run tie.exs', manifest });
-  writer.appendEventBatch(agent.payload(0));
-  writer.finish({ complete: true, endReason: 'the program ended', droppedEvents: 0, droppedFrames: 0, agentCounts: null });
-  const tie = TraceReader.open(tracePath);
+  const tie = finishedTrace(agent, 'tie');
   const [log] = queryTrace(tie, { calls: 'Bank.log/1' }) as CallRecord[];
   assert.equal(log.end, log.start, 'the call and its return share a timestamp');
   const frames = queryTrace(tie, { stack: { pid: '0.90.0', at: log.start } }) as StackFrame[];
@@ -149,12 +153,7 @@ test('stack: a traced event stored out of time order does not hide the calls ope
   agent.advance(-61_000);
   agent.call(client, DEPOSIT_1, [integer(1), integer(2)]);
   agent.return(client, tuple(atom('ok'), integer(3)));
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'elixirscope-query-'));
-  const tracePath = path.join(directory, 'late.estrace');
-  const writer = TraceWriter.create(tracePath, { command: 'mix run late.exs', manifest });
-  writer.appendEventBatch(agent.payload(0));
-  writer.finish({ complete: true, endReason: 'the program ended', droppedEvents: 0, droppedFrames: 0, agentCounts: null });
-  const late = TraceReader.open(tracePath);
+  const late = finishedTrace(agent, 'late');
   const [deposit] = queryTrace(late, { calls: 'Bank.deposit/2' }) as CallRecord[];
   const timeline = queryTrace(late, { timeline: '0.90.0' }) as TimelineRecord[];
   assert.ok(timeline[2]!.type === 'receive' && timeline[2]!.time > deposit.end!, 'the receive is stored before the deposit but stamped after it');
