@@ -11,7 +11,6 @@
  * names and `{:global, …}`/`{:via, …}` tuples leave it `null`. Code inside `quote` is code a macro
  * builds, not code the clause runs, so its sends and receives are left out.
  */
-import type { NodePath } from '../../common/nodeId';
 import { type AstNode, childrenOf, isCall, keywordValue } from '../syntax/ast';
 import type { FunctionClause } from './definitions';
 import type { FileAnalysis } from './fileAnalysis';
@@ -214,7 +213,8 @@ function destinationModule(node: AstNode, scope: AliasScope): string | null {
 // ---------------------------------------------------------------------------------------------
 // Receives.
 
-function receiveSites(clause: FunctionClause, node: AstNode, path: NodePath, inQuote: boolean, text: string, out: ReceiveSite[]): void {
+/** `path` is the walk's own stack, grown and shrunk in place: `receive`s are rare, so only a found one copies it. */
+function receiveSites(clause: FunctionClause, node: AstNode, path: number[], inQuote: boolean, text: string, out: ReceiveSite[]): void {
   if (node.kind === 'call') {
     if (node.name === 'quote') inQuote = true;
     else if (node.name === 'unquote' && inQuote) inQuote = false;
@@ -229,11 +229,15 @@ function receiveSites(clause: FunctionClause, node: AstNode, path: NodePath, inQ
           }
         }
       }
-      out.push({ clause: clause.id, path, patterns, hasAfter: keywordValue(options, 'after') !== undefined, line: node.line, column: node.column });
+      out.push({ clause: clause.id, path: [...path], patterns, hasAfter: keywordValue(options, 'after') !== undefined, line: node.line, column: node.column });
     }
   }
   const children = childrenOf(node);
-  for (let index = 0; index < children.length; index++) receiveSites(clause, children[index]!, [...path, index], inQuote, text, out);
+  for (let index = 0; index < children.length; index++) {
+    path.push(index);
+    receiveSites(clause, children[index]!, path, inQuote, text, out);
+    path.pop();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
