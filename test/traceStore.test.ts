@@ -212,6 +212,8 @@ async function flood(overload: 'drop' | 'block') {
     '-e',
     `const s = require('net').connect(${recorder.port}, '127.0.0.1', () => require('fs').createReadStream(${JSON.stringify(streamPath)}).pipe(s));`,
   ]);
+  // Listened for at once: the client can finish and exit before the recorder is done.
+  const clientExited = new Promise((resolve) => client.once('exit', resolve));
   // Keep the writer's thread busy for a while once the client has started sending.
   await new Promise((resolve) => setTimeout(resolve, 150));
   const busyUntil = Date.now() + 700;
@@ -219,7 +221,7 @@ async function flood(overload: 'drop' | 'block') {
     // The writer falls behind.
   }
   const summary = await recorder.done;
-  await new Promise((resolve) => client.once('exit', resolve));
+  await clientExited;
   return { summary, agent, frames, tracePath };
 }
 
