@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueryEngine, QueryError, parseQuery } from '../server/cpg/query';
+import { QueryError, parseQuery } from '../server/cpg/query';
 import { analyzeFiles, defaultJobCount } from '../server/workspace/analyzeFiles';
 import { listSourceFiles } from '../server/workspace/sourceFiles';
 import { WorkspaceGraph, defaultDatabasePath } from '../server/workspace/workspaceGraph';
@@ -183,16 +183,18 @@ async function queryCommand(args: readonly string[]): Promise<number> {
     if (graph.openOutcome.reused === false && graph.openOutcome.reason !== null) {
       process.stderr.write(`elixirscope: rebuilding the stored graph: ${graph.openOutcome.reason}\n`);
     }
+    // Not being able to store the graph costs the next run time, not this answer.
+    const save = () => {
+      if (databasePath === null) return;
+      try {
+        graph.save();
+      } catch (error) {
+        process.stderr.write(`elixirscope: could not store the graph in ${databasePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
+      }
+    };
     const summary = await graph.refresh();
     if (summary.analysed > 0 || summary.removed > 0 || summary.renamed > 0) {
-      if (databasePath !== null) {
-        // Not being able to store the graph costs the next run time, not this answer.
-        try {
-          graph.save();
-        } catch (error) {
-          process.stderr.write(`elixirscope: could not store the graph in ${databasePath}: ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);
-        }
-      }
+      save();
       process.stderr.write(
         `elixirscope: graph of ${summary.files} files (${summary.analysed} analysed, ${summary.unchanged} unchanged` +
           (summary.removed ? `, ${summary.removed} removed` : '') +
@@ -201,8 +203,11 @@ async function queryCommand(args: readonly string[]): Promise<number> {
       );
     }
     for (const file of summary.failed) process.stderr.write(`elixirscope: could not analyse ${file}\n`);
-    const result = asUsageError(() => new QueryEngine(graph.repository).answer(query));
+    const engine = await graph.queryEngine();
+    const result = asUsageError(() => engine.answer(query));
     await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`, () => resolve()));
+    // Clause graphs the answer had to build are kept for the next query.
+    if (engine.clauseGraphs.builtFiles > 0) save();
     return summary.failed.length > 0 ? 1 : 0;
   } finally {
     graph.dispose();

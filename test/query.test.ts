@@ -24,7 +24,7 @@ let parser: ElixirParser;
 before(async () => {
   graph = await WorkspaceGraph.open(FIXTURE, { databasePath: null, jobs: 1 });
   await graph.refresh();
-  engine = new QueryEngine(graph.repository);
+  engine = await graph.queryEngine();
   parser = await ElixirParser.load();
 });
 

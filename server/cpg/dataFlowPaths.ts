@@ -17,6 +17,7 @@ import { nodeIdOf, parseNodeId } from '../../common/nodeId';
 import { type CallGraphIndex, callNodeId } from './callGraphIndex';
 import { CALL_FLAGS, functionIdOf } from './fileFacts';
 import { decodeDataFlow, splitPath } from './graphCodec';
+import type { ClauseGraphStore } from './clauseGraphStore';
 import type { GraphRepository } from './repository';
 
 /** How many nodes one search may visit before it gives up (and answers with what it found). */
@@ -31,12 +32,13 @@ interface ClauseFlow {
 
 export function findDataFlowPaths(
   repository: GraphRepository,
+  clauseGraphs: ClauseGraphStore,
   callGraph: CallGraphIndex,
   from: string,
   to: string,
   limit: number,
 ): string[][] {
-  const search = new DataFlowSearch(repository, callGraph);
+  const search = new DataFlowSearch(repository, clauseGraphs, callGraph);
   return search.paths(from, to, limit);
 }
 
@@ -47,6 +49,7 @@ class DataFlowSearch {
 
   constructor(
     private readonly repository: GraphRepository,
+    private readonly clauseGraphs: ClauseGraphStore,
     private readonly callGraph: CallGraphIndex,
   ) {}
 
@@ -164,10 +167,10 @@ class DataFlowSearch {
 
   private flow(clause: string): ClauseFlow | null {
     if (this.flows.has(clause)) return this.flows.get(clause)!;
-    const row = this.repository.rows<{ graph: Uint8Array }>('SELECT graph FROM data_flow WHERE clause = ? LIMIT 1', [clause])[0];
+    const lookup = this.clauseGraphs.graphOf('data_flow', clause);
     let flow: ClauseFlow | null = null;
-    if (row) {
-      const graph = decodeDataFlow(row.graph);
+    if (lookup.found) {
+      const graph = decodeDataFlow(lookup.bytes);
       const successors = new Map<string, string[]>();
       for (const edge of graph.edges) {
         const key = edge.from.join('.');

@@ -1,15 +1,19 @@
 /**
  * The passes that turn one analysed file into the rows of every graph layer (`schema.ts`):
- * modules and clauses (ast), each clause's control-flow graph (cfg) and data-flow graph
- * (dataflow), its call sites (callGraph) and the OTP facts (otp).
+ * modules and clauses (ast), each clause's complexity (from its control-flow graph), its call
+ * sites (callGraph) and the OTP facts (otp); and, apart, the stored form of each clause's
+ * control-flow and data-flow graphs (cfg, dataflow).
  *
  * Pure: rows depend only on the file's text and path. Each clause's rows are fingerprinted
  * together, which is how the repository tells, after an edit, which clauses need rewriting.
  *
- * The per-clause graphs are most of the work, and they depend on nothing but the clause's own
- * text and where it starts (the graphs hold lines and columns, never offsets). An editor session
+ * The per-clause graphs are the costliest rows to make and the least read: a query, a hover on a
+ * variable or the graph view asks for one clause at a time. So indexing stores every other fact
+ * and builds only what the complexity needs; `clauseGraphRows` makes a file's graph rows when
+ * they are first asked for (`clauseGraphStore.ts`). A graph depends on nothing but its clause's
+ * own text and where it starts (it holds lines and columns, never offsets), and an editor session
  * passes a `ClauseGraphCache` keyed by exactly that, so after an edit only the edited clause's
- * graphs are built again, whether the file was reparsed clause by clause or whole.
+ * complexity is computed again, and the graphs its diagnostics read are built once.
  */
 import { type AstNode, childrenOf } from '../syntax/ast';
 import type { CallSite, DataFlowGraph } from './graph';
@@ -17,16 +21,16 @@ import { buildControlFlow } from './controlFlow';
 import { buildDataFlow } from './dataFlow';
 import type { FileAnalysis } from './fileAnalysis';
 import { findOtpFacts } from './otp';
-import type { FileRows, Row } from './schema';
+import type { ClauseGraphRows, FileRows, Row } from './schema';
 import type { FunctionClause } from './definitions';
-import { decodeDataFlow, encodeControlFlow, encodeDataFlow } from './graphCodec';
+import { encodeControlFlow, encodeDataFlow } from './graphCodec';
 
 /** Call-site flag bits, as stored in `calls.flags`. */
 export const CALL_FLAGS = { piped: 1, capture: 2, delegate: 4, inQuote: 8 } as const;
 
 /**
- * Encoded graphs of the clauses of one file, by clause text and starting position. Entries not
- * used by the latest `fileRows` call are dropped by the next one, so the cache holds at most two
+ * The graphs of the clauses of one file, by clause text and starting position. Entries not used
+ * by the latest `fileRows` call are dropped by the next one, so the cache holds at most two
  * versions of the file's clauses.
  */
 export class ClauseGraphCache {
@@ -42,29 +46,44 @@ export class ClauseGraphCache {
   graphsOf(clause: FunctionClause, text: string): ClauseGraphs {
     const key = graphKey(clause, text);
     let graphs = this.current.get(key) ?? this.previous.get(key);
-    if (!graphs) graphs = clauseGraphs(clause, key);
+    graphs ??= new ClauseGraphs(clause, key);
     this.current.set(key, graphs);
     return graphs;
   }
 
   /**
-   * A clause's data-flow graph, decoded once and kept beside the encoded one: the editor's
-   * diagnostics read every clause's graph after each edit, and decoding is most of their cost.
+   * A clause's data-flow graph, built once and kept: the editor's diagnostics read every clause's
+   * graph after each edit.
    */
   dataFlowOf(clause: FunctionClause, text: string): DataFlowGraph {
-    const graphs = this.graphsOf(clause, text);
-    graphs.decodedDataFlow ??= decodeDataFlow(graphs.dataFlow);
-    return graphs.decodedDataFlow;
+    return this.graphsOf(clause, text).dataFlow();
   }
 }
 
-interface ClauseGraphs {
+/**
+ * What the rows need of one clause's graphs: the complexity and the key's hash at once (every
+ * clause's row needs them), the data-flow graph on first use (the editor's diagnostics). Holds
+ * the clause's tree for that.
+ */
+class ClauseGraphs {
   readonly complexity: number;
-  readonly controlFlow: Uint8Array;
-  readonly dataFlow: Uint8Array;
   /** Hash of what the graphs are a function of (`graphKey`), for the clause's fingerprint. */
   readonly hash: string;
-  decodedDataFlow?: DataFlowGraph;
+  private dataFlowGraph: DataFlowGraph | undefined;
+
+  constructor(
+    private readonly clause: FunctionClause,
+    key: string,
+  ) {
+    // The control-flow graph itself is not kept: it is built again on the rare occasion it is stored.
+    this.complexity = buildControlFlow(clause).complexity;
+    this.hash = fingerprintOf([key]);
+  }
+
+  dataFlow(): DataFlowGraph {
+    this.dataFlowGraph ??= buildDataFlow(this.clause);
+    return this.dataFlowGraph;
+  }
 }
 
 /** Everything a clause's graphs depend on: its text and where it starts. */
@@ -72,19 +91,24 @@ function graphKey(clause: FunctionClause, text: string): string {
   return `${clause.line}:${clause.column}:${text.slice(clause.node.start, clause.node.end)}`;
 }
 
-function clauseGraphs(clause: FunctionClause, key: string): ClauseGraphs {
-  const controlFlow = buildControlFlow(clause);
-  const dataFlow = buildDataFlow(clause);
-  return {
-    complexity: controlFlow.complexity,
-    controlFlow: encodeControlFlow(controlFlow),
-    dataFlow: encodeDataFlow(dataFlow),
-    hash: fingerprintOf([key]),
-    // Kept as built: an editor's diagnostics read it right after the edit that built it.
-    decodedDataFlow: dataFlow,
-  };
+/**
+ * The rows of the `control_flow` and `data_flow` tables for every clause of a file, in the compact
+ * encodings of `graphCodec.ts`; an open document's data-flow graphs come from its cache.
+ */
+export function clauseGraphRows(analysis: FileAnalysis, cache?: ClauseGraphCache): ClauseGraphRows {
+  const rows: ClauseGraphRows = { control_flow: [], data_flow: [] };
+  for (const clause of analysis.definitions.functions) {
+    const dataFlow = cache ? cache.dataFlowOf(clause, analysis.text) : buildDataFlow(clause);
+    rows.control_flow.push({ clause: clause.id, graph: encodeControlFlow(buildControlFlow(clause)) });
+    rows.data_flow.push({ clause: clause.id, graph: encodeDataFlow(dataFlow) });
+  }
+  return rows;
 }
 
+/**
+ * A file's rows in every table but the clause graphs' (`clauseGraphRows` makes those), which are
+ * left empty.
+ */
 export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): FileRows {
   const rows = emptyFileRows();
   cache?.beginRound();
@@ -136,14 +160,12 @@ export function fileRows(analysis: FileAnalysis, cache?: ClauseGraphCache): File
   }
 
   analysis.definitions.functions.forEach((clause, index) => {
-    const graphs = cache ? cache.graphsOf(clause, analysis.text) : clauseGraphs(clause, graphKey(clause, analysis.text));
+    const graphs = cache ? cache.graphsOf(clause, analysis.text) : new ClauseGraphs(clause, graphKey(clause, analysis.text));
     const calls = (analysis.callSites[index] ?? []).map(callRow);
     const extra = clauseRows.get(clause.id) ?? { callbacks: [], sends: [], receives: [] };
     const functionRow = clauseFunctionRow(clause, graphs.complexity, parameterPaths(clause));
     const fingerprint = fingerprintOf([JSON.stringify([functionRow, calls, extra]), graphs.hash]);
     rows.functions.push({ ...functionRow, fingerprint });
-    rows.control_flow.push({ clause: clause.id, graph: graphs.controlFlow });
-    rows.data_flow.push({ clause: clause.id, graph: graphs.dataFlow });
     rows.calls.push(...calls);
     rows.otp_callbacks.push(...extra.callbacks);
     rows.message_sends.push(...extra.sends);

@@ -22,11 +22,13 @@
 import type { GraphView } from '../../common/lspProtocol';
 import { nodeIdOf, parseNodeId } from '../../common/nodeId';
 import { CallGraphIndex, callNodeId, isInQuote } from './callGraphIndex';
+import { ClauseGraphStore, type StoredFileSource } from './clauseGraphStore';
 import { findDataFlowPaths } from './dataFlowPaths';
 import { functionIdOf } from './fileFacts';
 import type { CfgNode } from './graph';
 import { decodeControlFlow, decodeDataFlow } from './graphCodec';
 import type { GraphRepository } from './repository';
+import type { ClauseGraphTableName } from './schema';
 
 export class QueryError extends Error {
   constructor(message: string) {
@@ -91,9 +93,19 @@ const CLAUSE_ID = /^(.+\/(?:\d+|\?))#(\d+)$/s;
 
 export class QueryEngine {
   readonly callGraph: CallGraphIndex;
+  /** The clauses' control-flow and data-flow graphs, built from `source` when first asked for. */
+  readonly clauseGraphs: ClauseGraphStore;
 
-  constructor(private readonly repository: GraphRepository) {
+  /**
+   * `source` gives the text of stored files again, to build their clauses' graphs on demand
+   * (`clauseGraphStore.ts`); without one only the graphs already stored can be read.
+   */
+  constructor(
+    private readonly repository: GraphRepository,
+    source: StoredFileSource | null = null,
+  ) {
     this.callGraph = new CallGraphIndex(repository);
+    this.clauseGraphs = new ClauseGraphStore(repository, source);
   }
 
   /** Answers a query given as JSON text, as a parsed object, or already checked by `parseQuery`. */
@@ -118,7 +130,7 @@ export class QueryEngine {
       case 'dfg':
         return this.dataFlow(query.clause);
       case 'dataflow':
-        return findDataFlowPaths(this.repository, this.callGraph, query.from, query.to, query.limit);
+        return findDataFlowPaths(this.repository, this.clauseGraphs, this.callGraph, query.from, query.to, query.limit);
       case 'otp':
         return this.otp(query.pattern);
       case 'messages':
@@ -349,21 +361,24 @@ export class QueryEngine {
     });
   }
 
-  private storedGraph(table: 'control_flow' | 'data_flow', clauseId: string): { file: string; bytes: Uint8Array } {
-    const rows = this.repository.rows<{ graph: Uint8Array; file: string }>(
-      `SELECT g.graph, files.path AS file FROM ${table} g JOIN files ON files.id = g.file_id WHERE g.clause = ? ORDER BY files.path LIMIT 1`,
-      [clauseId],
-    );
-    const row = rows[0];
-    if (!row) throw new QueryError(this.unknownClauseMessage(clauseId));
-    return { file: row.file, bytes: row.graph };
+  private storedGraph(table: ClauseGraphTableName, clauseId: string): { file: string; bytes: Uint8Array } {
+    const lookup = this.clauseGraphs.graphOf(table, clauseId);
+    if (lookup.found) return lookup;
+    switch (lookup.reason) {
+      case 'unknown-clause':
+        throw new QueryError(this.unknownClauseMessage(clauseId));
+      case 'file-changed':
+        throw new QueryError(`${lookup.file} changed since the graph was built; the graph of ${clauseId} is built from the text it was indexed from, so index the workspace again first`);
+      case 'no-source':
+        throw new QueryError(`the graph of ${clauseId} is not stored yet and this query engine cannot read ${lookup.file} to build it`);
+    }
   }
 
   private nodeLabels(clauseId: string): Map<string, { label: string; line: number; column: number }> {
     const labels = new Map<string, { label: string; line: number; column: number }>();
-    const row = this.repository.rows<{ graph: Uint8Array }>('SELECT graph FROM control_flow WHERE clause = ? LIMIT 1', [clauseId])[0];
-    if (!row) return labels;
-    for (const node of decodeControlFlow(row.graph).nodes) {
+    const lookup = this.clauseGraphs.graphOf('control_flow', clauseId);
+    if (!lookup.found) return labels;
+    for (const node of decodeControlFlow(lookup.bytes).nodes) {
       if (isBoundaryNode(node)) continue;
       labels.set(nodeIdOf(clauseId, node.path), { label: node.label, line: node.line, column: node.column });
     }

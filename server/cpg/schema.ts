@@ -6,10 +6,11 @@
  * Granularity is chosen for the work the graph has to do: facts that queries search across the
  * workspace (modules, functions, call sites, OTP facts) are rows with indexes; the per-function
  * graphs (CFG, DFG), which are only ever read one function at a time, are one JSON row per
- * clause. Every row carries the `file_id` of the file it came from, so a file's facts can be
- * replaced without touching any other file's (ARCHITECTURE.md, "editing one function never
- * invalidates facts about other files"); rows inside a function also carry the clause ID, so
- * an edit inside one clause rewrites only that clause's rows.
+ * clause, written when first asked for rather than by indexing. Every row carries the `file_id`
+ * of the file it came from, so a file's facts can be replaced without touching any other file's
+ * (ARCHITECTURE.md, "editing one function never invalidates facts about other files"); rows
+ * inside a function also carry the clause ID, so an edit inside one clause rewrites only that
+ * clause's rows.
  */
 
 /** Bump when a table changes shape: a stored graph with another version is rebuilt from scratch. */
@@ -112,7 +113,8 @@ export const LAYERS = {
     },
   },
   cfg: {
-    description: 'Control-flow graph of each clause (`ControlFlowGraph` in graph.ts), in the compact JSON of graphCodec.ts, as UTF-8 bytes.',
+    description:
+      'Control-flow graph of each clause (`ControlFlowGraph` in graph.ts), in the compact JSON of graphCodec.ts, as UTF-8 bytes; built for a whole file when one of its clauses is first asked for (clauseGraphStore.ts).',
     dependsOn: ['ast'],
     tables: {
       control_flow: {
@@ -123,7 +125,8 @@ export const LAYERS = {
     },
   },
   dataflow: {
-    description: 'Data-flow graph of each clause (`DataFlowGraph` in graph.ts): definitions, uses and their edges, in the compact JSON of graphCodec.ts, as UTF-8 bytes.',
+    description:
+      'Data-flow graph of each clause (`DataFlowGraph` in graph.ts): definitions, uses and their edges, in the compact JSON of graphCodec.ts, as UTF-8 bytes; built with the control-flow graphs.',
     dependsOn: ['ast', 'cfg'],
     tables: {
       data_flow: {
@@ -226,6 +229,10 @@ export type Row<T extends TableName> = TableSpecs[T] extends { columns: infer Co
 
 /** Rows of one file, table by table, as the passes produce them (without `file_id`). */
 export type FileRows = { [T in Exclude<TableName, 'files'>]: Omit<Row<T>, 'file_id'>[] };
+
+/** The tables of the per-clause graphs, which are built when first asked for (`clauseGraphStore.ts`). */
+export type ClauseGraphTableName = 'control_flow' | 'data_flow';
+export type ClauseGraphRows = Pick<FileRows, ClauseGraphTableName>;
 
 export interface TableDefinition {
   readonly name: TableName;

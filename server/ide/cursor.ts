@@ -6,14 +6,15 @@
  * matched against the clause's stored call sites (`calls.caller` + `calls.path`), walking up from
  * the innermost node, and the site counts only when the cursor is on its name token (so the
  * cursor on an argument is about the argument, not the call around it). Variables are read from
- * the clause's stored data-flow graph; aliases are expanded with the alias scope in force at the
- * cursor, computed by walking down to it the way `alias`, `require … as:` and `defmodule` scope.
+ * the clause's data-flow graph, built from the document's own tree; aliases are expanded with
+ * the alias scope in force at the cursor, computed by walking down to it the way `alias`,
+ * `require … as:` and `defmodule` scope.
  */
 import { parseNodeId } from '../../common/nodeId';
 import type { LinkedCall } from '../cpg/callGraphIndex';
 import type { FunctionClause, ModuleDefinition } from '../cpg/definitions';
 import type { DataFlowGraph } from '../cpg/graph';
-import { decodeDataFlow } from '../cpg/graphCodec';
+import { buildDataFlow } from '../cpg/dataFlow';
 import { type AliasScope, applyAlias, applyRequire, definedModuleName, expandAlias, staticModule, withAlias } from '../cpg/moduleNames';
 import type { NodeLocation } from '../cpg/nodeIds';
 import { type AliasNode, type AstNode, childrenOf } from '../syntax/ast';
@@ -84,7 +85,7 @@ function targetAt(view: WorkspaceView, document: IdeDocument, offset: number, lo
   }
   if (node.kind === 'variable' && clause && fileId !== undefined) {
     const dotted = nodePath.join('.');
-    const graph = dataFlowOf(view, clause.id, fileId);
+    const graph = dataFlowOf(clause);
     if (graph && (graph.definitions.some((definition) => definition.path.join('.') === dotted) || graph.uses.some((use) => use.path.join('.') === dotted))) {
       return { kind: 'variable', clause, name: node.name, path: dotted, graph, range: lspRange(document.lines, node.start, node.end) };
     }
@@ -131,10 +132,16 @@ export function nameToken(document: IdeDocument, site: { line: number; column: n
   return { start, end: start + (match ? match[0].length : 1) };
 }
 
-/** The clause's stored data-flow graph, when the graph holds the clause in this file. */
-export function dataFlowOf(view: WorkspaceView, clauseId: string, fileId: number): DataFlowGraph | undefined {
-  const row = view.repository.rows<{ graph: Uint8Array }>('SELECT graph FROM data_flow WHERE clause = ? AND file_id = ? LIMIT 1', [clauseId, fileId])[0];
-  return row ? decodeDataFlow(row.graph) : undefined;
+const dataFlowGraphs = new WeakMap<FunctionClause, DataFlowGraph>();
+
+/**
+ * The data-flow graph of a clause of the document, built from the document's own tree (so its
+ * positions are the document's) and kept as long as the clause's tree is.
+ */
+export function dataFlowOf(clause: FunctionClause): DataFlowGraph {
+  let graph = dataFlowGraphs.get(clause);
+  if (!graph) dataFlowGraphs.set(clause, (graph = buildDataFlow(clause)));
+  return graph;
 }
 
 /** Definitions (node paths, dotted) whose binding the variable node at `path` is or sees. */

@@ -89,7 +89,7 @@ class GraphWorkspaceView implements WorkspaceView {
     private readonly readText: (path: string) => string | undefined,
   ) {
     this.repository = graph.repository;
-    this.queries = new QueryEngine(graph.repository);
+    this.queries = new QueryEngine(graph.repository, graph.storedFileSource(parser));
   }
 
   document(path: string): IdeDocument | undefined {

@@ -17,9 +17,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import type { FileDefinitions } from '../cpg/definitions';
-import { type FileAnalysis, analyzeParsed } from '../cpg/fileAnalysis';
+import type { StoredFileSource } from '../cpg/clauseGraphStore';
+import { type FileAnalysis, analyzeParsed, analyzeSource } from '../cpg/fileAnalysis';
 import { ClauseGraphCache, fileRows } from '../cpg/fileFacts';
 import { reparseClause, textChange } from '../cpg/incrementalParse';
+import { QueryEngine } from '../cpg/query';
 import { GraphRepository, type OpenOutcome, type WriteSummary } from '../cpg/repository';
 import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
 import { analyzeFiles } from './analyzeFiles';
@@ -279,6 +281,31 @@ export class WorkspaceGraph {
       analysed++;
     }
     return { analysed, removed };
+  }
+
+  /**
+   * The stored files' texts as the graph has them, for building clause graphs when they are first
+   * asked for (`cpg/clauseGraphStore.ts`): an open document's text, with its graph cache, else the
+   * disk's; either only while its content hash is the stored one.
+   */
+  storedFileSource(parser: ElixirParser): StoredFileSource {
+    return {
+      analysisOf: (relativePath, hash) => {
+        const document = this.documents.get(relativePath);
+        if (document) {
+          if (contentHash(document.text) !== hash) return undefined;
+          return { analysis: analyzeParsed(relativePath, document.text, document.parse, 0), graphs: document.graphs };
+        }
+        const source = readSourceFile(path.join(this.root, relativePath));
+        if (!source.ok || contentHash(source.text) !== hash) return undefined;
+        return { analysis: analyzeSource(parser, relativePath, source.text) };
+      },
+    };
+  }
+
+  /** A query engine over the graph that builds clause graphs from the files when first asked for. */
+  async queryEngine(): Promise<QueryEngine> {
+    return new QueryEngine(this.repository, this.storedFileSource(await this.ensureParser()));
   }
 
   /** The parser the graph uses, for callers that parse files the graph does not hold open. */
