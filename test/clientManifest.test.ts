@@ -64,15 +64,20 @@ test('contributed commands, menus and activation events match client/commandIds.
   for (const command of COMMANDS) assert.ok(activation.has(`onCommand:${command.command}`), command.command);
 });
 
-test('the elixir language is contributed additively: no grammar, no .heex', () => {
-  // ElixirLS contributes the same id with its grammar; a grammar of ours could replace it.
+test('the elixir and HEEx languages are contributed additively, under the ids other Elixir extensions use, without grammars', () => {
+  // ElixirLS contributes `elixir` with its grammar, and ElixirLS and the Phoenix extension
+  // `phoenix-heex`: VS Code merges contributions of one id, so ours add a language mode where no
+  // other extension gives one and take nothing where one does. A grammar of ours could replace theirs.
   assert.equal(manifest.contributes.grammars, undefined);
-  assert.deepEqual(manifest.contributes.languages.map((language) => language.id), ['elixir']);
-  const elixir = manifest.contributes.languages[0]!;
-  assert.deepEqual(elixir.extensions, ['.ex', '.exs']);
-  const configuration = JSON.parse(fs.readFileSync(path.join(root, elixir.configuration!), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(manifest.contributes.languages.map((language) => language.id), ['elixir', 'phoenix-heex']);
+  const [elixir, heex] = manifest.contributes.languages;
+  assert.deepEqual(elixir!.extensions, ['.ex', '.exs']);
+  const configuration = JSON.parse(fs.readFileSync(path.join(root, elixir!.configuration!), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(configuration['comments'], { lineComment: '#' });
   assert.ok(typeof (configuration['indentationRules'] as Record<string, string>)['increaseIndentPattern'] === 'string');
+  assert.deepEqual(heex!.extensions, ['.heex']);
+  const heexConfiguration = JSON.parse(fs.readFileSync(path.join(root, heex!.configuration!), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(heexConfiguration['comments'], { blockComment: ['<%!--', '--%>'] });
 });
 
 test('main and icon point at files the build and the repository provide', () => {

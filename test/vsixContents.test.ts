@@ -35,6 +35,7 @@ test('the VSIX holds the bundles, the webview, the wasm files and the Elixir age
     'README.md',
     'LICENSE',
     'language-configuration.json',
+    'language-configuration-heex.json',
     'dist/extension.js',
     'dist/server.js',
     'dist/cli.js',

@@ -198,6 +198,15 @@ describe('ElixirScope in a real VS Code workbench (installed from the VSIX)', { 
     });
   });
 
+  test('a HEEx template opens in the HEEx language mode, not as Elixir', { timeout: 60_000 }, async () => {
+    await onScreen('heex', async () => {
+      await openFile('lib/shop_web/cart.html.heex');
+      const mode = page.locator('.statusbar-item', { hasText: /^HEEx$/ }).first();
+      const shown = await mode.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
+      assert.ok(shown, `the status bar shows no "HEEx" language mode; items: ${JSON.stringify(await statusBarTexts())}`);
+    });
+  });
+
   test('Go to Symbol in Editor lists the module and its functions', { timeout: 60_000 }, async () => {
     await onScreen('symbols', async () => {
       await openFile('lib/shop/pricing.ex');
