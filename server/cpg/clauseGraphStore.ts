@@ -34,8 +34,14 @@ export type ClauseGraphLookup =
   | { readonly found: true; readonly file: string; readonly bytes: Uint8Array }
   | { readonly found: false; readonly reason: 'unknown-clause' | 'file-changed' | 'no-source'; readonly file?: string };
 
+/** Found graphs kept in memory per store: a data-flow search reads the same clauses query after query. */
+const MAX_REMEMBERED = 2048;
+
 export class ClauseGraphStore {
   private builtFileCount = 0;
+  /** Graphs found, by table and clause; valid while the repository's generation stays. */
+  private readonly remembered = new Map<string, ClauseGraphLookup & { found: true }>();
+  private rememberedGeneration = -1;
 
   constructor(
     private readonly repository: GraphRepository,
@@ -43,19 +49,20 @@ export class ClauseGraphStore {
   ) {}
 
   /**
-   * The stored graph of `clauseId` in `table`: of the first file by path that defines the clause,
-   * or of file `fileId` when given. Builds and stores the graphs of that file first when they are
-   * not stored yet.
+   * The stored graph of `clauseId` in `table`, of the first file by path that defines the clause.
+   * Builds and stores the graphs of that file first when they are not stored yet.
    */
-  graphOf(table: ClauseGraphTableName, clauseId: string, fileId?: number): ClauseGraphLookup {
-    const file = this.fileDefining(clauseId, fileId);
-    if (!file) return { found: false, reason: 'unknown-clause' };
-    const stored = this.storedGraph(table, clauseId, file.id);
-    if (stored) return { found: true, file: file.path, bytes: stored };
-    const built = this.build(file);
-    if (built !== 'built') return { found: false, reason: built, file: file.path };
-    const bytes = this.storedGraph(table, clauseId, file.id);
-    return bytes ? { found: true, file: file.path, bytes } : { found: false, reason: 'unknown-clause' };
+  graphOf(table: ClauseGraphTableName, clauseId: string): ClauseGraphLookup {
+    if (this.rememberedGeneration !== this.repository.generation || this.remembered.size >= MAX_REMEMBERED) {
+      this.remembered.clear();
+      this.rememberedGeneration = this.repository.generation;
+    }
+    const key = `${table}\0${clauseId}`;
+    const remembered = this.remembered.get(key);
+    if (remembered) return remembered;
+    const lookup = this.lookUp(table, clauseId);
+    if (lookup.found) this.remembered.set(key, lookup);
+    return lookup;
   }
 
   /** How many files' graphs this store has built and stored. */
@@ -75,14 +82,25 @@ export class ClauseGraphStore {
     return built;
   }
 
-  private fileDefining(clauseId: string, fileId: number | undefined): StoredFileRow | undefined {
-    const sql = `SELECT files.id, files.path, files.hash FROM functions JOIN files ON files.id = functions.file_id
-                 WHERE functions.id = ?${fileId === undefined ? '' : ' AND files.id = ?'} ORDER BY files.path LIMIT 1`;
-    return this.repository.rows<StoredFileRow>(sql, fileId === undefined ? [clauseId] : [clauseId, fileId])[0];
+  private lookUp(table: ClauseGraphTableName, clauseId: string): ClauseGraphLookup {
+    const file = this.fileDefining(table, clauseId);
+    if (!file) return { found: false, reason: 'unknown-clause' };
+    if (file.graph !== null) return { found: true, file: file.path, bytes: file.graph };
+    const built = this.build(file);
+    if (built !== 'built') return { found: false, reason: built, file: file.path };
+    const bytes = this.fileDefining(table, clauseId, file.id)?.graph;
+    return bytes ? { found: true, file: file.path, bytes } : { found: false, reason: 'unknown-clause' };
   }
 
-  private storedGraph(table: ClauseGraphTableName, clauseId: string, fileId: number): Uint8Array | undefined {
-    return this.repository.rows<{ graph: Uint8Array }>(`SELECT graph FROM ${table} WHERE clause = ? AND file_id = ? LIMIT 1`, [clauseId, fileId])[0]?.graph;
+  /** The first file by path (or file `fileId`) that defines the clause, with the clause's stored graph or `null`. */
+  private fileDefining(table: ClauseGraphTableName, clauseId: string, fileId?: number): (StoredFileRow & { graph: Uint8Array | null }) | undefined {
+    // `+g.file_id` keeps SQLite on the clause index (a row or two) instead of the file index
+    // (every clause of the file).
+    const sql = `SELECT files.id, files.path, files.hash, g.graph FROM functions
+                 JOIN files ON files.id = functions.file_id
+                 LEFT JOIN ${table} g ON g.clause = functions.id AND +g.file_id = functions.file_id
+                 WHERE functions.id = ?${fileId === undefined ? '' : ' AND files.id = ?'} ORDER BY files.path LIMIT 1`;
+    return this.repository.rows<StoredFileRow & { graph: Uint8Array | null }>(sql, fileId === undefined ? [clauseId] : [clauseId, fileId])[0];
   }
 
   private build(file: StoredFileRow): 'built' | 'file-changed' | 'no-source' {
