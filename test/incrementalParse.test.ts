@@ -3,14 +3,16 @@
  * full parse gives: checked on random edits inside clauses of real files (typing, deleting,
  * newlines, pasting a line), node by node including every position. The test also counts how
  * often the fast path was taken, so a change that silently sends every edit to the full parse
- * fails too.
+ * fails too. The full parse an editor falls back to reuses the document's previous wasm tree
+ * (`ElixirParser.parseDocument`): it must give exactly the tree a fresh parse gives, too.
  */
 import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findDefinitions } from '../server/cpg/definitions';
-import { reparseClause, textChange } from '../server/cpg/incrementalParse';
+import { reparseClause } from '../server/cpg/incrementalParse';
+import { textChange } from '../server/syntax/textChange';
 import type { AstNode } from '../server/syntax/ast';
 import { ElixirParser } from '../server/syntax/parser';
 import { corpusFiles, elixirCorpusRoot, seededRandom } from './support/corpus';
@@ -104,6 +106,42 @@ test('an edit that repairs a clause the previous edit broke splices into the sam
   assert.ok(repairs > 100 && spliced > repairs / 4, `${spliced} of ${repairs} repairs took the clause path`);
 });
 
+test('a document parsed from its previous wasm tree gets the tree a full parse builds, broken states included', { timeout: 180_000 }, (t) => {
+  // What the editor does when the clause splice cannot apply: tree-sitter reparses the whole
+  // text reusing the previous tree. Edit sequences mix valid edits, breaks, typing between
+  // clauses, multi-line pastes and deletions, and non-ASCII text.
+  const root = elixirCorpusRoot();
+  const random = seededRandom(0x7eee5);
+  const files = corpusFiles(root, ['.ex', '.exs']).filter(() => random() < 0.2).slice(0, 24);
+  let compared = 0;
+  let broken = 0;
+  for (const file of files) {
+    let text = fs.readFileSync(path.join(root, file), 'utf8');
+    let { retained } = parser.parseDocument(text, null);
+    try {
+      for (let round = 0; round < 14; round++) {
+        const edited = randomDocumentEdit(text, random);
+        const expected = parser.parse(edited);
+        const parsed = parser.parseDocument(edited, retained);
+        retained = parsed.retained;
+        assert.equal(treeText(parsed.result.forms), treeText(expected.forms), `${file}, edit ${round}`);
+        assert.deepEqual(parsed.result.errors, expected.errors, `${file}, edit ${round}`);
+        compared++;
+        if (expected.errors.length > 0) broken++;
+        text = edited;
+      }
+      // The same text again reuses the tree as it is.
+      const again = parser.parseDocument(text, retained);
+      retained = again.retained;
+      assert.equal(treeText(again.result.forms), treeText(parser.parse(text).forms));
+    } finally {
+      retained?.dispose();
+    }
+  }
+  t.diagnostic(`${compared} reparses from the previous tree compared with full parses, ${broken} of them of texts with syntax errors`);
+  assert.ok(broken > compared / 5, 'broken states are part of the sequences');
+});
+
 test('edits that cannot be confined to a clause fall back to a full parse', () => {
   const text = 'defmodule A do\n  def f(x) do\n    x + 1\n  end\n\n  @doc """\n  Two.\n  """\n  def g, do: 2\nend\n';
   const reparse = (edited: string) => {
@@ -150,6 +188,28 @@ function randomBreakInside(text: string, node: Pick<AstNode, 'start' | 'end'>, r
   const at = node.start + 1 + Math.floor(random() * Math.max(1, node.end - node.start - 2));
   const junk = ['(', '[', '"', '{', ' do'][Math.floor(random() * 5)]!;
   return `${text.slice(0, at)}${junk}${text.slice(at)}`;
+}
+
+/** One edit anywhere in the file, of the kinds typing makes. */
+function randomDocumentEdit(text: string, random: () => number): string {
+  const at = Math.floor(random() * text.length);
+  const choice = random();
+  if (choice < 0.3) return randomEditInside(text, { start: Math.max(0, at - 200), end: Math.min(text.length, at + 200) }, random);
+  if (choice < 0.5) return randomBreakInside(text, { start: Math.max(0, at - 200), end: Math.min(text.length, at + 200) }, random);
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  if (choice < 0.65) {
+    // A new function typed part way, between two lines.
+    const typed = '  def typed(list) do\n    Enum.map(list, fn x -> x * 2 end)\n  end\n';
+    return `${text.slice(0, lineStart)}${typed.slice(0, 1 + Math.floor(random() * typed.length))}${text.slice(lineStart)}`;
+  }
+  if (choice < 0.8) {
+    // A range deleted, up to a few lines.
+    return `${text.slice(0, at)}${text.slice(Math.min(text.length, at + 1 + Math.floor(random() * 120)))}`;
+  }
+  if (choice < 0.9) return `${text.slice(0, at)}"héllo wörld 😀 ${text.slice(at)}`;
+  // A few lines pasted from elsewhere in the file.
+  const from = Math.floor(random() * text.length);
+  return `${text.slice(0, lineStart)}${text.slice(from, from + Math.floor(random() * 300))}${text.slice(lineStart)}`;
 }
 
 function treeText(forms: readonly AstNode[]): string {

@@ -3,14 +3,17 @@
  * wasm files shipped in the extension bundle (`media/wasm/`), never from `node_modules`.
  *
  * Parsing never fails. Whatever the input, `parse` returns the forms it could recognise and a
- * list of syntax errors with positions; the wasm tree is deleted before it returns.
+ * list of syntax errors with positions; the wasm tree is deleted before it returns. An editor's
+ * document is parsed with `parseDocument` instead, which keeps the tree (as an opaque
+ * `RetainedTree` its holder disposes) so that the next version reuses what an edit left alone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Language, Parser, type Tree, type Node as TreeSitterNode } from 'web-tree-sitter';
+import { Edit, Language, Parser, type Tree, type Node as TreeSitterNode } from 'web-tree-sitter';
 import { LineIndex } from '../../common/lineIndex';
 import type { AstNode, ParsedSource, SyntaxError } from './ast';
 import { copyConcreteTree } from './concreteTree';
+import { type TextChange, textChange } from './textChange';
 import { AstConverter } from './toElixirAst';
 
 /** Nesting past this depth is reported as an error rather than analysed (it would only blow stacks). */
@@ -45,42 +48,123 @@ export class ElixirParser {
   }
 
   parse(text: string): ParseResult {
-    const lines = new LineIndex(text);
     const tree = this.parser.parse(text);
-    if (!tree) {
-      return { forms: [], errors: [{ message: 'the parser gave up on this file', ...spanAt(lines, 0, 0) }], lines };
-    }
+    if (!tree) return gaveUp(text);
     try {
-      const { root, truncatedAt } = copyConcreteTree(tree, this.typeNames, MAX_NESTING_DEPTH);
-      const converter = new AstConverter(text, lines);
-      let forms: AstNode[];
-      try {
-        forms = converter.forms(root);
-      } catch (error) {
-        // The depth limits above should make this unreachable; if some shape still exhausts the
-        // stack, the file gets an error instead of taking the caller down.
-        if (!(error instanceof RangeError)) throw error;
-        return { forms: [], errors: [{ message: 'this file is nested too deeply to analyse', ...spanAt(lines, 0, text.length) }], lines };
-      }
-      const errors = tree.rootNode.hasError ? collectSyntaxErrors(tree, text, lines) : [];
-      // A stray `end` inside a region tree-sitter already reported is part of that error.
-      errors.push(...converter.errors.filter((error) => !errors.some((reported) => contains(reported, error))));
-      errors.sort((a, b) => a.line - b.line || a.column - b.column);
-      for (const node of truncatedAt.slice(0, 1)) {
-        errors.push({
-          message: `code nested deeper than ${MAX_NESTING_DEPTH} levels is not analysed`,
-          ...spanAt(lines, node.start, node.end),
-        });
-      }
-      return { forms, errors, lines };
+      return this.resultOf(tree, text);
     } finally {
       tree.delete();
     }
   }
 
+  /**
+   * Parses `text`, the new version of a document whose previous parse kept `previous`, and keeps
+   * this parse's tree for the next version. Tree-sitter re-reads only what the edit can have
+   * changed (an edit of `enum.ex` reparses in well under a millisecond to a few, a whole parse
+   * takes 30), and the tree is the one a whole parse gives. `previous` is taken over: it is
+   * reused or freed here and must not be used again.
+   */
+  parseDocument(text: string, previous: RetainedTree | null): { result: ParseResult; retained: RetainedTree | null } {
+    const kept = previous === null ? undefined : retainedTrees.get(previous);
+    if (previous !== null) retainedTrees.delete(previous);
+    let tree: Tree | null;
+    if (kept && kept.text === text) tree = kept.tree;
+    else {
+      const change = kept ? textChange(kept.text, text) : null;
+      if (kept && change) kept.tree.edit(treeEdit(kept.text, text, change));
+      try {
+        tree = this.parser.parse(text, kept?.tree ?? null);
+      } finally {
+        kept?.tree.delete();
+      }
+    }
+    if (!tree) return { result: gaveUp(text), retained: null };
+    try {
+      return { result: this.resultOf(tree, text), retained: retain(tree, text) };
+    } catch (error) {
+      tree.delete();
+      throw error;
+    }
+  }
+
+  private resultOf(tree: Tree, text: string): ParseResult {
+    const lines = new LineIndex(text);
+    const { root, truncatedAt } = copyConcreteTree(tree, this.typeNames, MAX_NESTING_DEPTH);
+    const converter = new AstConverter(text, lines);
+    let forms: AstNode[];
+    try {
+      forms = converter.forms(root);
+    } catch (error) {
+      // The depth limits above should make this unreachable; if some shape still exhausts the
+      // stack, the file gets an error instead of taking the caller down.
+      if (!(error instanceof RangeError)) throw error;
+      return { forms: [], errors: [{ message: 'this file is nested too deeply to analyse', ...spanAt(lines, 0, text.length) }], lines };
+    }
+    const errors = tree.rootNode.hasError ? collectSyntaxErrors(tree, text, lines) : [];
+    // A stray `end` inside a region tree-sitter already reported is part of that error.
+    errors.push(...converter.errors.filter((error) => !errors.some((reported) => contains(reported, error))));
+    errors.sort((a, b) => a.line - b.line || a.column - b.column);
+    for (const node of truncatedAt.slice(0, 1)) {
+      errors.push({
+        message: `code nested deeper than ${MAX_NESTING_DEPTH} levels is not analysed`,
+        ...spanAt(lines, node.start, node.end),
+      });
+    }
+    return { forms, errors, lines };
+  }
+
   dispose(): void {
     this.parser.delete();
   }
+}
+
+/**
+ * A document's wasm tree and the text it was parsed from, held between two `parseDocument`
+ * calls. Opaque outside this file (no wasm object leaves it); `dispose()` frees the tree, and
+ * must be called by whoever holds one when the document goes away.
+ */
+export class RetainedTree {
+  /** Frees the tree; safe to call more than once, and a no-op once `parseDocument` took it over. */
+  dispose(): void {
+    const kept = retainedTrees.get(this);
+    retainedTrees.delete(this);
+    kept?.tree.delete();
+  }
+}
+
+const retainedTrees = new WeakMap<RetainedTree, { readonly tree: Tree; readonly text: string }>();
+
+function retain(tree: Tree, text: string): RetainedTree {
+  const retained = new RetainedTree();
+  retainedTrees.set(retained, { tree, text });
+  return retained;
+}
+
+/**
+ * The edit in tree-sitter's terms. Offsets are UTF-16 code units, as web-tree-sitter counts them
+ * for string input; points are rows and code-unit columns (only the offsets decide what is
+ * reused, and no point of the tree is read).
+ */
+function treeEdit(before: string, after: string, change: TextChange): Edit {
+  return new Edit({
+    startIndex: change.start,
+    oldEndIndex: change.oldEnd,
+    newEndIndex: change.newEnd,
+    startPosition: pointAt(before, change.start),
+    oldEndPosition: pointAt(before, change.oldEnd),
+    newEndPosition: pointAt(after, change.newEnd),
+  });
+}
+
+function pointAt(text: string, offset: number): { row: number; column: number } {
+  let row = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) row++;
+  return { row, column: offset - (text.lastIndexOf('\n', offset - 1) + 1) };
+}
+
+function gaveUp(text: string): ParseResult {
+  const lines = new LineIndex(text);
+  return { forms: [], errors: [{ message: 'the parser gave up on this file', ...spanAt(lines, 0, 0) }], lines };
 }
 
 /** `media/wasm` of the installed extension: the nearest ancestor of this file that has it. */

@@ -20,10 +20,11 @@ import type { FileDefinitions } from '../cpg/definitions';
 import type { StoredFileSource } from '../cpg/clauseGraphStore';
 import { type FileAnalysis, analyzeParsed, analyzeSource } from '../cpg/fileAnalysis';
 import { ClauseGraphCache, fileRows } from '../cpg/fileFacts';
-import { reparseClause, textChange } from '../cpg/incrementalParse';
+import { reparseClause } from '../cpg/incrementalParse';
 import { QueryEngine } from '../cpg/query';
 import { GraphRepository, type OpenOutcome, type WriteSummary } from '../cpg/repository';
-import { ElixirParser, type ParseResult, defaultWasmDirectory } from '../syntax/parser';
+import { ElixirParser, type ParseResult, type RetainedTree, defaultWasmDirectory } from '../syntax/parser';
+import { textChange } from '../syntax/textChange';
 import { analyzeFiles } from './analyzeFiles';
 import { contentHash, fileRecord, graphOnDisk } from './analyzeFile';
 import { listSourceFiles, readSourceFile } from './sourceFiles';
@@ -82,11 +83,16 @@ export async function loadSqlJs(wasmDirectory: string = defaultWasmDirectory()):
   return initSqlJs({ wasmBinary: binary.buffer.slice(binary.byteOffset, binary.byteOffset + binary.byteLength) as ArrayBuffer });
 }
 
+/** Open documents whose last wasm tree is kept for tree-sitter to reuse on the next full parse. */
+const MAX_RETAINED_TREES = 16;
+
 interface OpenDocument {
   readonly text: string;
   readonly parse: ParseResult;
   readonly definitions: FileDefinitions;
   readonly graphs: ClauseGraphCache;
+  /** The wasm tree of the document's last whole-file parse, for the next one; `null` when not kept. */
+  syntaxTree: RetainedTree | null;
   /** The analysis of `text` while its rows are not written yet (`analyzeDocument` without `writeDocument`). */
   unwritten: FileAnalysis | null;
 }
@@ -214,6 +220,7 @@ export class WorkspaceGraph {
     const parseStart = performance.now();
     let parse: ParseResult | null = null;
     let reparsed: 'clause' | 'file' = 'file';
+    let syntaxTree = previous?.syntaxTree ?? null;
     if (previous) {
       const change = textChange(previous.text, text);
       if (change === null) return null;
@@ -222,10 +229,18 @@ export class WorkspaceGraph {
       // A failed splice may have left the previous tree half-moved: it must not be used again.
       this.documents.delete(relativePath);
     }
-    parse ??= parser.parse(text);
+    if (parse === null) {
+      // The whole file, with tree-sitter reusing the document's previous wasm tree: the clause
+      // splice does not apply while the file has syntax errors elsewhere or the edit is between
+      // clauses (typing a new function), and such keystrokes come one after another.
+      const parsed = parser.parseDocument(text, syntaxTree);
+      parse = parsed.result;
+      syntaxTree = parsed.retained;
+    }
     const analysis = analyzeParsed(relativePath, text, parse, performance.now() - parseStart);
     const graphs = previous?.graphs ?? new ClauseGraphCache();
-    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs, unwritten: analysis });
+    this.documents.set(relativePath, { text, parse, definitions: analysis.definitions, graphs, syntaxTree, unwritten: analysis });
+    this.limitRetainedTrees();
     return { reparsed, document: { path: relativePath, text, parse, definitions: analysis.definitions, graphs } };
   }
 
@@ -255,6 +270,7 @@ export class WorkspaceGraph {
    * its rows stay. The next update of it parses the whole file again.
    */
   closeDocument(relativePath: string): void {
+    this.documents.get(relativePath)?.syntaxTree?.dispose();
     this.documents.delete(relativePath);
   }
 
@@ -315,6 +331,7 @@ export class WorkspaceGraph {
 
   /** Forgets a file (deleted in the editor or on disk). */
   removeDocument(relativePath: string): boolean {
+    this.documents.get(relativePath)?.syntaxTree?.dispose();
     this.documents.delete(relativePath);
     return this.repository.removeFile(relativePath);
   }
@@ -346,10 +363,28 @@ export class WorkspaceGraph {
   }
 
   dispose(): void {
+    for (const document of this.documents.values()) document.syntaxTree?.dispose();
+    this.documents.clear();
     this.parser?.dispose();
     this.parser = null;
-    this.documents.clear();
     this.repository.close();
+  }
+
+  /**
+   * Keeps wasm trees for the documents edited last only: a tree is a few megabytes of wasm memory
+   * for a large file, and wasm memory is never given back.
+   */
+  private limitRetainedTrees(): void {
+    let retained = 0;
+    for (const document of this.documents.values()) if (document.syntaxTree) retained++;
+    // Map order is the order of the last analysis, oldest first.
+    for (const document of this.documents.values()) {
+      if (retained <= MAX_RETAINED_TREES) break;
+      if (!document.syntaxTree) continue;
+      document.syntaxTree.dispose();
+      document.syntaxTree = null;
+      retained--;
+    }
   }
 
   private async ensureParser(): Promise<ElixirParser> {
