@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test from 'node:test';
+import initSqlJs from 'sql.js';
 import type { IndexStatus } from '../common/lspProtocol';
 import { repoRoot } from './support/corpus';
 import { type ServerHandle, startServer } from './support/lspClient';
@@ -58,12 +59,22 @@ test('indexes a workspace with progress, stores the graph, and restarts from it'
     assert.equal(kinds.at(-1), 'end');
     assert.ok(first.statuses.some((entry) => entry.state === 'indexing'), 'an indexing status came before ready');
     assert.deepEqual(await callers(first, 'Shop.Cart.total/1'), ['Shop.Cart.receipt/1#1', 'Shop.Checkout.handle_call/3#1']);
+    // Indexing stores no clause graph; this query builds those of cart.ex, which shutdown saves.
+    await first.connection.sendRequest('elixirScope/query', { query: { cfg: 'Shop.Cart.total/1#1' } });
   } finally {
     await first.stop();
   }
   assert.equal(first.process.exitCode, 0, first.stderr.join(''));
   const stored = path.join(root, '.elixirscope', 'cpg.sqlite');
   assert.ok(fs.existsSync(stored), 'the graph is saved at shutdown');
+  const sql = await initSqlJs();
+  const database = new sql.Database(fs.readFileSync(stored));
+  try {
+    const graphs = database.exec('SELECT DISTINCT files.path FROM control_flow JOIN files ON files.id = control_flow.file_id')[0]?.values.flat();
+    assert.deepEqual(graphs, ['lib/shop/cart.ex'], 'the clause graphs built for the query are saved, and only those');
+  } finally {
+    database.close();
+  }
   assert.equal(fs.readFileSync(path.join(root, '.elixirscope', '.gitignore'), 'utf8'), '*\n');
 
   const second = await startServer(root, { initializationOptions: {} });

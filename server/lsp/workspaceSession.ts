@@ -37,6 +37,8 @@ export class WorkspaceSession {
   private queue: Promise<unknown> = Promise.resolve();
   private saveTimer: NodeJS.Timeout | null = null;
   private dirty = false;
+  /** `builtFiles` of the clause graph store at the last save. */
+  private graphsBuiltAtSave = 0;
   private status: IndexStatus = { state: 'starting', done: 0, total: 0, files: 0, message: '' };
   private disposed = false;
   /** Requests waiting for documents to be written (`beginWaiting`). */
@@ -185,12 +187,16 @@ export class WorkspaceSession {
     return this.enqueue(() => undefined);
   }
 
-  /** Saves now if anything changed; the graph stays usable. */
+  /** Saves now if anything changed or clause graphs were built; the graph stays usable. */
   saveNow(): void {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = null;
-    if (!this.dirty || this.options.databasePath === null) return;
+    // Clause graphs built to answer a request change no fact, so they make nothing dirty; they
+    // are kept with the next save, or this one.
+    const graphsBuilt = this.view.queries.clauseGraphs.builtFiles;
+    if ((!this.dirty && graphsBuilt === this.graphsBuiltAtSave) || this.options.databasePath === null) return;
     this.dirty = false;
+    this.graphsBuiltAtSave = graphsBuilt;
     try {
       const started = performance.now();
       const bytes = this.graph.save();
