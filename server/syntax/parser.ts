@@ -48,10 +48,11 @@ export class ElixirParser {
   }
 
   parse(text: string): ParseResult {
+    const lines = new LineIndex(text);
     const tree = this.parser.parse(text);
-    if (!tree) return gaveUp(text);
+    if (!tree) return gaveUp(lines);
     try {
-      return this.resultOf(tree, text);
+      return this.resultOf(tree, text, lines);
     } finally {
       tree.delete();
     }
@@ -67,28 +68,27 @@ export class ElixirParser {
   parseDocument(text: string, previous: RetainedTree | null): { result: ParseResult; retained: RetainedTree | null } {
     const kept = previous === null ? undefined : retainedTrees.get(previous);
     if (previous !== null) retainedTrees.delete(previous);
+    const lines = new LineIndex(text);
     let tree: Tree | null;
     if (kept && kept.text === text) tree = kept.tree;
     else {
-      const change = kept ? textChange(kept.text, text) : null;
-      if (kept && change) kept.tree.edit(treeEdit(kept.text, text, change));
+      if (kept) kept.tree.edit(treeEdit(kept.lines, lines, textChange(kept.text, text)!));
       try {
         tree = this.parser.parse(text, kept?.tree ?? null);
       } finally {
         kept?.tree.delete();
       }
     }
-    if (!tree) return { result: gaveUp(text), retained: null };
+    if (!tree) return { result: gaveUp(lines), retained: null };
     try {
-      return { result: this.resultOf(tree, text), retained: retain(tree, text) };
+      return { result: this.resultOf(tree, text, lines), retained: retain(tree, text, lines) };
     } catch (error) {
       tree.delete();
       throw error;
     }
   }
 
-  private resultOf(tree: Tree, text: string): ParseResult {
-    const lines = new LineIndex(text);
+  private resultOf(tree: Tree, text: string, lines: LineIndex): ParseResult {
     const { root, truncatedAt } = copyConcreteTree(tree, this.typeNames, MAX_NESTING_DEPTH);
     const converter = new AstConverter(text, lines);
     let forms: AstNode[];
@@ -132,38 +132,35 @@ export class RetainedTree {
   }
 }
 
-const retainedTrees = new WeakMap<RetainedTree, { readonly tree: Tree; readonly text: string }>();
+const retainedTrees = new WeakMap<RetainedTree, { readonly tree: Tree; readonly text: string; readonly lines: LineIndex }>();
 
-function retain(tree: Tree, text: string): RetainedTree {
+function retain(tree: Tree, text: string, lines: LineIndex): RetainedTree {
   const retained = new RetainedTree();
-  retainedTrees.set(retained, { tree, text });
+  retainedTrees.set(retained, { tree, text, lines });
   return retained;
 }
 
 /**
  * The edit in tree-sitter's terms. Offsets are UTF-16 code units, as web-tree-sitter counts them
- * for string input; points are rows and code-unit columns (only the offsets decide what is
- * reused, and no point of the tree is read).
+ * for string input; points are 0-based rows and UTF-16 columns, which is what `LineIndex` gives
+ * LSP (only the offsets decide what is reused, and no point of the tree is read).
  */
-function treeEdit(before: string, after: string, change: TextChange): Edit {
+function treeEdit(before: LineIndex, after: LineIndex, change: TextChange): Edit {
+  const point = (lines: LineIndex, offset: number) => {
+    const { line, character } = lines.lspPosition(offset);
+    return { row: line, column: character };
+  };
   return new Edit({
     startIndex: change.start,
     oldEndIndex: change.oldEnd,
     newEndIndex: change.newEnd,
-    startPosition: pointAt(before, change.start),
-    oldEndPosition: pointAt(before, change.oldEnd),
-    newEndPosition: pointAt(after, change.newEnd),
+    startPosition: point(before, change.start),
+    oldEndPosition: point(before, change.oldEnd),
+    newEndPosition: point(after, change.newEnd),
   });
 }
 
-function pointAt(text: string, offset: number): { row: number; column: number } {
-  let row = 0;
-  for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) row++;
-  return { row, column: offset - (text.lastIndexOf('\n', offset - 1) + 1) };
-}
-
-function gaveUp(text: string): ParseResult {
-  const lines = new LineIndex(text);
+function gaveUp(lines: LineIndex): ParseResult {
   return { forms: [], errors: [{ message: 'the parser gave up on this file', ...spanAt(lines, 0, 0) }], lines };
 }
 
